@@ -1,0 +1,43 @@
+// img2music: music that fits the mood of a picture.
+//
+// Usage (the library never sees argv; the CLI in src/cli is one client):
+//
+//     #include <img2music/img2music.hpp>
+//     using namespace img2music;
+//
+//     set_inference_threads(0);                           // one per core
+//     VaModel model = VaModel::load("models/img2music.pt");
+//     SongTable songs = SongTable::load("data/songs.csv");
+//     Recommender index(songs);
+//     Alignment align = Alignment::fit(AlignMode::Quantile, model.metadata().reference ?
+//                                      &*model.metadata().reference : nullptr, points_of(songs));
+//
+//     std::vector<float> x(model.metadata().preprocess.tensor_size());
+//     preprocess(Image::load("photo.jpg"), model.metadata().preprocess, x.data());
+//     VA va = *model.predict(x.data(), 1)[0];            // (valence, arousal) in [0,1]
+//     for (const Match& m : index.search(align.apply(va), 10))
+//         std::cout << songs[m.index].artist << " - " << songs[m.index].track << '\n';
+//
+// Conventions: VA axes are in [0, 1]; image tensors are float32 CHW (batches NCHW), RGB,
+// row-major; song indices are rows of the SongTable. Errors are thrown as img2music::Error
+// subclasses (error.hpp) with the input named in the message.
+#pragma once
+
+#include "img2music/alignment.hpp"
+#include "img2music/error.hpp"
+#include "img2music/image.hpp"
+#include "img2music/model_metadata.hpp"
+#include "img2music/output_format.hpp"
+#include "img2music/output_sink.hpp"
+#include "img2music/pipeline.hpp"
+#include "img2music/preprocess_spec.hpp"
+#include "img2music/recommender.hpp"
+#include "img2music/song_table.hpp"
+#include "img2music/types.hpp"
+#include "img2music/va_model.hpp"
+
+namespace img2music {
+
+inline const char* version() { return IMG2MUSIC_VERSION; }
+
+}  // namespace img2music

@@ -1,0 +1,50 @@
+// The valence/arousal regressor: a TorchScript module run through LibTorch (pimpl).
+//
+// Contract (docs/model-contract.md): forward takes float32 [N, 3, H, W] RGB batches,
+// normalised as metadata().preprocess says, and returns [N, 2] = (valence, arousal) in [0, 1].
+#pragma once
+
+#include "img2music/model_metadata.hpp"
+#include "img2music/types.hpp"
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace img2music {
+
+class VaModel {
+public:
+    // Loads the model and its metadata and runs a probe batch to check the output shape.
+    // Throws ResourceError naming `path` and the reason.
+    static VaModel load(const std::string& path);
+
+    VaModel(VaModel&&) noexcept;
+    VaModel& operator=(VaModel&&) noexcept;
+    ~VaModel();
+
+    const ModelMetadata& metadata() const;
+    const std::string& path() const;
+
+    // `batch` holds n preprocessed images back to back: n * metadata().preprocess.tensor_size()
+    // floats. Returns n results; an entry is empty when the model produced a non-finite value
+    // for that image. Finite values are clamped to [0, 1]. Throws ResourceError when the model
+    // breaks its contract (wrong output shape).
+    std::vector<std::optional<VA>> predict(const float* batch, std::size_t n) const;
+
+private:
+    struct Impl;
+    explicit VaModel(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+// Sets LibTorch's intra-op thread count (process-wide) and pins inter-op work to one thread.
+// Call once, before the first predict. n <= 0 means one thread per hardware core.
+void set_inference_threads(int n);
+
+// "LibTorch X.Y.Z", for --version.
+std::string inference_backend_version();
+
+}  // namespace img2music

@@ -1,0 +1,107 @@
+#include "img2music/alignment.hpp"
+
+#include "img2music/error.hpp"
+#include "img2music/model_metadata.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace img2music {
+namespace {
+
+constexpr int kCatalogueQuantiles = 101;
+
+// Value at quantile q (0..1) of sorted data, linear between order statistics (numpy's default).
+float quantile_of_sorted(const std::vector<float>& sorted, double q) {
+    if (sorted.size() == 1) return sorted.front();
+    const double pos = q * static_cast<double>(sorted.size() - 1);
+    const auto lo = static_cast<std::size_t>(std::floor(pos));
+    const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
+    const double frac = pos - static_cast<double>(lo);
+    return static_cast<float>(sorted[lo] + frac * (sorted[hi] - sorted[lo]));
+}
+
+std::vector<float> catalogue_quantiles(std::vector<float> values, int count) {
+    std::sort(values.begin(), values.end());
+    std::vector<float> q(static_cast<std::size_t>(count));
+    for (int i = 0; i < count; ++i) q[static_cast<std::size_t>(i)] = quantile_of_sorted(values, static_cast<double>(i) / (count - 1));
+    return q;
+}
+
+}  // namespace
+
+AlignMode parse_align_mode(const std::string& name) {
+    if (name == "none") return AlignMode::None;
+    if (name == "minmax") return AlignMode::MinMax;
+    if (name == "quantile") return AlignMode::Quantile;
+    throw Error("unknown alignment '" + name + "' (expected none, minmax or quantile)");
+}
+
+const char* align_mode_name(AlignMode mode) {
+    switch (mode) {
+        case AlignMode::None: return "none";
+        case AlignMode::MinMax: return "minmax";
+        case AlignMode::Quantile: return "quantile";
+    }
+    return "none";
+}
+
+float Alignment::AxisMap::apply(float x) const {
+    if (from.empty()) return x;
+    // Clamp outside the reference range: extrapolating would leave the catalogue's range.
+    if (x <= from.front()) return to.front();
+    if (x >= from.back()) return to.back();
+    const auto it = std::upper_bound(from.begin(), from.end(), x);
+    const std::size_t hi = static_cast<std::size_t>(it - from.begin());
+    const std::size_t lo = hi - 1;
+    const float span = from[hi] - from[lo];  // > 0: upper_bound skips repeated knots
+    const float t = (x - from[lo]) / span;
+    return to[lo] + t * (to[hi] - to[lo]);
+}
+
+Alignment Alignment::fit(AlignMode mode, const ReferenceDistribution* reference, const std::vector<VA>& catalogue) {
+    Alignment a;
+    a.mode_ = mode;
+    if (mode == AlignMode::None) return a;
+    if (reference == nullptr) {
+        throw ResourceError(std::string("--align ") + align_mode_name(mode) +
+                            " needs the model's reference_distribution metadata, which this model lacks");
+    }
+    if (catalogue.empty()) throw ResourceError("cannot align to an empty song table");
+    std::vector<float> cat_v, cat_a;
+    cat_v.reserve(catalogue.size());
+    cat_a.reserve(catalogue.size());
+    for (const VA& p : catalogue) {
+        cat_v.push_back(p.valence);
+        cat_a.push_back(p.arousal);
+    }
+    auto fit_axis = [mode](const std::vector<float>& ref, std::vector<float> cat) {
+        AxisMap m;
+        if (mode == AlignMode::MinMax) {
+            const auto [cmin, cmax] = std::minmax_element(cat.begin(), cat.end());
+            m.from = {ref.front(), ref.back()};
+            m.to = {*cmin, *cmax};
+        } else {
+            // Equal-quantile knots: the reference's i-th quantile maps to the catalogue's.
+            m.from = ref;
+            const std::vector<float> cq = catalogue_quantiles(std::move(cat), kCatalogueQuantiles);
+            m.to.resize(ref.size());
+            for (std::size_t i = 0; i < ref.size(); ++i) {
+                const double q = static_cast<double>(i) / static_cast<double>(ref.size() - 1);
+                m.to[i] = quantile_of_sorted(cq, q);
+            }
+        }
+        if (m.from.front() >= m.from.back()) m.from = {};  // degenerate reference: identity
+        return m;
+    };
+    a.valence_ = fit_axis(reference->valence, std::move(cat_v));
+    a.arousal_ = fit_axis(reference->arousal, std::move(cat_a));
+    return a;
+}
+
+VA Alignment::apply(VA va) const {
+    if (mode_ == AlignMode::None) return va;
+    return VA{valence_.apply(va.valence), arousal_.apply(va.arousal)};
+}
+
+}  // namespace img2music

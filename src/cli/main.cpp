@@ -1,0 +1,132 @@
+// img2music command line. The only place that sees argv: parses flags, loads the model and
+// the song table, streams records to stdout and messages to stderr, maps outcomes to exit codes.
+#include "cli/cli_options.hpp"
+#include "cli/input_list.hpp"
+
+#include "img2music/img2music.hpp"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <iostream>
+#include <map>
+#include <thread>
+
+namespace {
+
+using namespace img2music;
+using namespace img2music::cli;
+
+void message(const std::string& text) { std::cerr << "img2music: " << text << '\n'; }
+
+void print_version(const Options& o) {
+    std::cout << "img2music " << version() << " (" << inference_backend_version() << ", " << image_backend_version() << ")\n";
+    try {
+        const VaModel model = VaModel::load(o.model);
+        const ModelMetadata& m = model.metadata();
+        std::cout << "model: " << o.model << "\n  name: " << m.name << "\n  arch: " << m.arch << "\n  input: " << m.preprocess.input_width
+                  << "x" << m.preprocess.input_height << "\n  provenance: " << m.provenance_json << "\n  metrics: " << m.metrics_json
+                  << '\n';
+    } catch (const Error& e) {
+        std::cout << "model: " << e.what() << '\n';
+    }
+    try {
+        const SongTable songs = SongTable::load(o.songs);
+        std::map<std::string, std::size_t> sources;
+        for (const Song& s : songs.songs()) ++sources[s.va_source.empty() ? "unspecified" : s.va_source];
+        std::cout << "songs: " << o.songs << "\n  count: " << songs.size() << "\n  va_source:";
+        for (const auto& [name, count] : sources) std::cout << ' ' << name << '=' << count;
+        std::cout << '\n';
+    } catch (const Error& e) {
+        std::cout << "songs: " << e.what() << '\n';
+    }
+}
+
+int run(const Options& o) {
+    if (o.inputs.empty()) {
+        message("no input given (try: img2music photo.jpg, or '-' to read paths from stdin; --help for more)");
+        return kExitUsage;
+    }
+    set_inference_threads(o.threads);
+    set_image_threads(1);  // the pipeline decodes several images at once
+
+    const VaModel model = VaModel::load(o.model);
+    const SongTable songs = SongTable::load(o.songs);
+    if (static_cast<std::size_t>(o.top) > songs.size()) {
+        message("--top " + std::to_string(o.top) + " is larger than the song table (" + std::to_string(songs.size()) + " songs in " +
+                o.songs + ")");
+        return kExitUsage;
+    }
+    const Recommender recommender(songs);
+    const ModelMetadata& meta = model.metadata();
+    AlignMode align = parse_align_mode(o.align);
+    if (align != AlignMode::None && !meta.reference) {
+        if (o.align_given) {
+            message(o.model + ": --align " + o.align + " needs reference_distribution metadata, which this model lacks (use --align none)");
+            return kExitUsage;
+        }
+        if (!o.quiet) message("note: " + o.model + " has no reference distribution; matching without alignment");
+        align = AlignMode::None;
+    }
+    const Alignment alignment = Alignment::fit(align, meta.reference ? &*meta.reference : nullptr, points_of(songs));
+
+    PipelineOptions popts;
+    popts.top_k = static_cast<std::size_t>(o.top);
+    popts.batch_size = static_cast<std::size_t>(o.batch_size);
+    popts.decode_threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+    const Pipeline pipeline(model, recommender, alignment, popts);
+
+    const OutputFormat format =
+        o.format == "auto" ? (::isatty(STDOUT_FILENO) ? OutputFormat::Table : OutputFormat::Jsonl) : parse_output_format(o.format);
+    FdSink sink(STDOUT_FILENO);
+    const std::unique_ptr<RecordWriter> writer = make_record_writer(format, sink, songs);
+    InputList inputs(o.inputs, std::cin);
+    const std::size_t failures = pipeline.run(inputs, [&](const Record& r) {
+        if (r.error) message(r.input + ": " + *r.error);
+        writer->write(r);
+    });
+    writer->finish();
+    return failures > 0 ? kExitSomeInputsFailed : kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    // A closed reader shows up as EPIPE from write(2) and ends the run quietly.
+    std::signal(SIGPIPE, SIG_IGN);
+    std::ios::sync_with_stdio(false);
+
+    CLI::App app{"img2music"};
+    Options options;
+    declare_options(app, options);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        message(e.what());
+        std::cerr << "Run with --help for more information.\n";
+        return kExitUsage;
+    }
+
+    try {
+        if (options.version) {
+            print_version(options);
+            return kExitOk;
+        }
+        return run(options);
+    } catch (const OutputClosed&) {
+        return kExitOk;
+    } catch (const ResourceError& e) {
+        message(e.what());
+        return kExitUsage;
+    } catch (const Error& e) {
+        message(e.what());
+        return kExitUsage;
+    } catch (const std::exception& e) {
+        message(std::string("internal error: ") + e.what());
+        return kExitUsage;
+    }
+}

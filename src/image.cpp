@@ -1,0 +1,120 @@
+#include "img2music/image.hpp"
+
+#include "file_util.hpp"
+#include "image_impl.hpp"
+#include "img2music/error.hpp"
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <string>
+
+namespace img2music {
+namespace {
+
+bool is_jpeg(const std::uint8_t* data, std::size_t size) { return size >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF; }
+
+// A JPEG cut short has no end-of-image marker; libjpeg would pad it with grey and only warn.
+bool jpeg_has_end_marker(const std::uint8_t* data, std::size_t size) {
+    const std::size_t window = std::min<std::size_t>(size, 1U << 20U);
+    for (std::size_t i = size - window; i + 1 < size; ++i) {
+        if (data[i] == 0xFF && data[i + 1] == 0xD9) return true;
+    }
+    return false;
+}
+
+// OpenCV refuses images above OPENCV_IO_MAX_IMAGE_PIXELS after reading the header and
+// before allocating pixels; lower its default (2^30) to ours unless the user set it.
+void limit_decoded_pixels() {
+    static std::once_flag once;
+    std::call_once(once, [] { ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(kMaxImagePixels).c_str(), 0); });
+}
+
+// Any decoded cv::Mat (1-4 channels, 8/16-bit or float) -> 8-bit RGB.
+cv::Mat to_rgb8(cv::Mat m, const std::string& name) {
+    if (m.depth() == CV_16U) {
+        m.convertTo(m, CV_8U, 1.0 / 257.0);
+    } else if (m.depth() == CV_32F || m.depth() == CV_64F) {
+        m.convertTo(m, CV_8U, 255.0);  // saturating
+    } else if (m.depth() != CV_8U) {
+        m.convertTo(m, CV_8U);
+    }
+    cv::Mat rgb;
+    switch (m.channels()) {
+        case 1: cv::cvtColor(m, rgb, cv::COLOR_GRAY2RGB); break;
+        case 3: cv::cvtColor(m, rgb, cv::COLOR_BGR2RGB); break;
+        case 4: {
+            // Composite over white: transparent regions read as paper, not as black.
+            cv::Mat bgra_f;
+            m.convertTo(bgra_f, CV_32F, 1.0 / 255.0);
+            std::vector<cv::Mat> ch;
+            cv::split(bgra_f, ch);
+            for (int c = 0; c < 3; ++c) ch[static_cast<std::size_t>(c)] = ch[static_cast<std::size_t>(c)].mul(ch[3]) + (1.0F - ch[3]);
+            cv::Mat bgr_f;
+            cv::merge(std::vector<cv::Mat>{ch[0], ch[1], ch[2]}, bgr_f);
+            cv::Mat bgr;
+            bgr_f.convertTo(bgr, CV_8U, 255.0);
+            cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+            break;
+        }
+        default: throw InputError(name + ": unsupported image with " + std::to_string(m.channels()) + " channels");
+    }
+    return rgb;
+}
+
+}  // namespace
+
+Image::Image() : impl_(std::make_shared<Impl>()) {}
+Image::~Image() = default;
+Image::Image(const Image&) = default;
+Image& Image::operator=(const Image&) = default;
+Image::Image(Image&&) noexcept = default;
+Image& Image::operator=(Image&&) noexcept = default;
+Image::Image(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+int Image::width() const { return impl_->rgb.cols; }
+int Image::height() const { return impl_->rgb.rows; }
+bool Image::empty() const { return impl_->rgb.empty(); }
+
+Image Image::load(const std::string& path) {
+    const std::string bytes = read_file_or_throw_input(path);
+    return decode(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), path);
+}
+
+Image Image::decode(const std::uint8_t* data, std::size_t size, const std::string& name) {
+    if (size == 0) throw InputError(name + ": empty file");
+    limit_decoded_pixels();
+    const bool jpeg = is_jpeg(data, size);
+    if (jpeg && !jpeg_has_end_marker(data, size)) throw InputError(name + ": truncated JPEG (no end-of-image marker)");
+    const cv::Mat encoded(1, static_cast<int>(size), CV_8UC1, const_cast<std::uint8_t*>(data));
+    cv::Mat decoded;
+    try {
+        // JPEG: IMREAD_COLOR applies EXIF orientation and converts CMYK and grey.
+        // Others: IMREAD_UNCHANGED keeps alpha and 16-bit depth for an explicit conversion.
+        decoded = cv::imdecode(encoded, jpeg ? cv::IMREAD_COLOR : cv::IMREAD_UNCHANGED);
+    } catch (const cv::Exception& e) {
+        throw InputError(name + ": cannot decode image: " + first_line(e.what()));
+    }
+    if (decoded.empty()) throw InputError(name + ": not a supported image, or corrupt");
+    if (static_cast<std::int64_t>(decoded.cols) * decoded.rows > kMaxImagePixels) {
+        throw InputError(name + ": image too large (" + std::to_string(decoded.cols) + "x" + std::to_string(decoded.rows) + " pixels)");
+    }
+    auto impl = std::make_shared<Impl>();
+    impl->rgb = to_rgb8(decoded, name);
+    return Image(std::move(impl));
+}
+
+Image Image::from_rgb(const std::uint8_t* rgb, int width, int height) {
+    auto impl = std::make_shared<Impl>();
+    impl->rgb = cv::Mat(height, width, CV_8UC3, const_cast<std::uint8_t*>(rgb)).clone();
+    return Image(std::move(impl));
+}
+
+void set_image_threads(int n) { cv::setNumThreads(n); }
+
+std::string image_backend_version() { return std::string("OpenCV ") + CV_VERSION; }
+
+}  // namespace img2music

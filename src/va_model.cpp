@@ -1,0 +1,123 @@
+#include "img2music/va_model.hpp"
+
+#include "img2music/error.hpp"
+
+#include <ATen/Parallel.h>
+#include <torch/script.h>
+#include <torch/version.h>
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+namespace img2music {
+
+struct VaModel::Impl {
+    std::string path;
+    ModelMetadata metadata;
+    mutable torch::jit::Module module;  // forward() is not const in LibTorch's API
+};
+
+namespace {
+
+std::string torch_message(const c10::Error& e) { return first_line(e.what_without_backtrace()); }
+
+// Runs the module on `input` ([n,3,H,W]) and returns a contiguous float [n,2] tensor.
+torch::Tensor forward_checked(torch::jit::Module& module, const torch::Tensor& input, const std::string& path) {
+    torch::jit::IValue result;
+    try {
+        result = module.forward({input});
+    } catch (const c10::Error& e) {
+        throw ResourceError(path + ": model forward failed: " + torch_message(e));
+    } catch (const std::exception& e) {
+        throw ResourceError(path + ": model forward failed: " + first_line(e.what()));
+    }
+    if (!result.isTensor()) throw ResourceError(path + ": model returned " + result.tagKind() + ", expected a [N, 2] tensor");
+    torch::Tensor out = result.toTensor();
+    const std::int64_t n = input.size(0);
+    if (out.dim() != 2 || out.size(0) != n || out.size(1) != 2) {
+        std::string shape = "[";
+        for (std::int64_t d = 0; d < out.dim(); ++d) shape += (d ? ", " : "") + std::to_string(out.size(d));
+        throw ResourceError(path + ": model output has shape " + shape + "] for a batch of " + std::to_string(n) + ", expected [" +
+                            std::to_string(n) + ", 2]");
+    }
+    return out.to(torch::kFloat32).contiguous();
+}
+
+}  // namespace
+
+VaModel::VaModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+VaModel::VaModel(VaModel&&) noexcept = default;
+VaModel& VaModel::operator=(VaModel&&) noexcept = default;
+VaModel::~VaModel() = default;
+
+VaModel VaModel::load(const std::string& path) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) throw ResourceError(path + ": cannot open model: " + std::strerror(errno));
+    if (S_ISDIR(info.st_mode)) throw ResourceError(path + ": is a directory, not a model file");
+
+    auto impl = std::make_unique<Impl>();
+    impl->path = path;
+    torch::jit::ExtraFilesMap extra{{kModelMetadataFile, ""}};
+    try {
+        impl->module = torch::jit::load(path, torch::kCPU, extra);
+    } catch (const c10::Error& e) {
+        throw ResourceError(path + ": not a loadable TorchScript model: " + torch_message(e));
+    } catch (const std::exception& e) {
+        throw ResourceError(path + ": not a loadable TorchScript model: " + first_line(e.what()));
+    }
+    impl->metadata = parse_model_metadata(extra[kModelMetadataFile], path);
+    impl->module.eval();
+
+    // Probe once so a model that breaks the contract is refused before any input is read.
+    const PreprocessSpec& spec = impl->metadata.preprocess;
+    c10::InferenceMode guard;
+    forward_checked(impl->module, torch::zeros({1, 3, spec.input_height, spec.input_width}), path);
+    return VaModel(std::move(impl));
+}
+
+const ModelMetadata& VaModel::metadata() const { return impl_->metadata; }
+const std::string& VaModel::path() const { return impl_->path; }
+
+std::vector<std::optional<VA>> VaModel::predict(const float* batch, std::size_t n) const {
+    if (n == 0) return {};
+    const PreprocessSpec& spec = impl_->metadata.preprocess;
+    c10::InferenceMode guard;
+    // from_blob does not copy: the caller's buffer is the input tensor.
+    const torch::Tensor input = torch::from_blob(const_cast<float*>(batch),
+                                                 {static_cast<std::int64_t>(n), 3, spec.input_height, spec.input_width}, torch::kFloat32);
+    const torch::Tensor out = forward_checked(impl_->module, input, impl_->path);
+    const float* values = out.data_ptr<float>();
+    std::vector<std::optional<VA>> result(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const float v = values[2 * i];
+        const float a = values[2 * i + 1];
+        if (std::isfinite(v) && std::isfinite(a)) result[i] = VA{std::clamp(v, 0.0F, 1.0F), std::clamp(a, 0.0F, 1.0F)};
+    }
+    return result;
+}
+
+void set_inference_threads(int n) {
+    if (n <= 0) n = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+    at::set_num_threads(n);
+    // Inter-op parallelism only helps models with independent branches; ours are chains.
+    static std::once_flag once;
+    std::call_once(once, [] {
+        try {
+            at::set_num_interop_threads(1);
+        } catch (const c10::Error&) {
+            // Already started (a forward ran before): keep its setting.
+        }
+    });
+}
+
+}  // namespace img2music
+
+namespace img2music {
+std::string inference_backend_version() { return std::string("LibTorch ") + TORCH_VERSION; }
+}  // namespace img2music

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# End-to-end tests of the real img2music binary: golden outputs in every format, stdin input,
+# exit codes, one-line error messages, closed pipes. Uses the tiny test model (valence = mean
+# red, arousal = mean saturation) and a 24-song test table, so every number can be checked.
+#   usage: run_e2e.sh BINARY TESTS_DIR        (UPDATE_GOLDEN=1 rewrites the golden files)
+set -u
+bin=$(realpath "$1")
+cd "$2" || exit 2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+model=data/models/tiny_va.pt
+songs=data/songs_small.csv
+run() { "$bin" --model "$model" --songs "$songs" --threads 2 "$@"; }
+inputs=(data/images/red.png data/images/grey.png data/images/split.png data/images/teal.jpg data/missing.png data/images/rgba.png)
+
+# expect_exit CODE NAME -- command...
+expect_exit() {
+    local want=$1 name=$2
+    shift 3
+    "$@" >"$tmp/out" 2>"$tmp/err"
+    local got=$?
+    if [ "$got" = "$want" ]; then pass; else fail "$name: exit $got, expected $want; stderr: $(head -3 "$tmp/err")"; fi
+}
+expect_stderr() {  # NAME PATTERN: the last command's stderr has exactly one line matching PATTERN
+    if [ "$(grep -c -- "$2" "$tmp/err")" = 1 ] && [ "$(wc -l <"$tmp/err")" = 1 ]; then pass; else fail "$1: stderr was: $(cat "$tmp/err")"; fi
+}
+golden() {  # NAME FILE: compare FILE with golden/NAME
+    if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then cp "$2" "golden/$1"; fi
+    if cmp -s "$2" "golden/$1"; then pass; else fail "golden/$1 differs:"; diff "golden/$1" "$2" | head -20; fi
+}
+
+# --- golden outputs, every format; the missing file fails in place (exit 1) ---
+for fmt in jsonl json csv tsv table; do
+    expect_exit 1 "format $fmt" -- run --top 3 --format "$fmt" "${inputs[@]}"
+    golden "basic.$fmt" "$tmp/out"
+    expect_stderr "format $fmt stderr" "^img2music: data/missing.png: No such file or directory$"
+done
+expect_exit 0 "align none" -- run --top 3 --align none --format jsonl data/images/red.png data/images/split.png
+golden "align_none.jsonl" "$tmp/out"
+expect_exit 0 "align minmax" -- run --top 3 --align minmax --format jsonl data/images/red.png data/images/split.png
+golden "align_minmax.jsonl" "$tmp/out"
+
+# --- jsonl is the default when stdout is not a terminal ---
+expect_exit 1 "default format" -- run --top 3 "${inputs[@]}"
+golden "basic.jsonl" "$tmp/out"
+
+# --- '-' reads newline-separated paths from stdin, mixed with arguments, in order ---
+printf '%s\n' "${inputs[@]:1}" >"$tmp/list"
+expect_exit 1 "stdin list" -- bash -c "\"\$0\" --model $model --songs $songs --top 3 --format jsonl ${inputs[0]} - <\"\$1\"" "$bin" "$tmp/list"
+golden "basic.jsonl" "$tmp/out"
+
+# --- record count equals input count, also with every input failing ---
+expect_exit 1 "nan model" -- "$bin" --model data/models/nan_output.pt --songs "$songs" --format jsonl data/images/red.png data/images/grey.png
+if [ "$(grep -c '"error":"the model produced a non-finite value"' "$tmp/out")" = 2 ]; then pass; else fail "nan model records: $(cat "$tmp/out")"; fi
+printf 'not an image' >"$tmp/fake.jpg"
+: >"$tmp/empty.png"
+expect_exit 1 "bad images" -- run --format jsonl "$tmp/fake.jpg" data/images/red.png "$tmp/empty.png" data
+if [ "$(wc -l <"$tmp/out")" = 4 ] && sed -n 2p "$tmp/out" | grep -q '"songs"' && [ "$(wc -l <"$tmp/err")" = 3 ]; then pass; else fail "bad images: $(cat "$tmp/out" "$tmp/err")"; fi
+grep -q "^img2music: data: is a directory$" "$tmp/err" && pass || fail "directory message: $(cat "$tmp/err")"
+grep -q "fake.jpg: not a supported image, or corrupt$" "$tmp/err" && pass || fail "fake image message"
+grep -q "empty.png: empty file$" "$tmp/err" && pass || fail "empty file message"
+
+# --- usage errors and unusable resources: exit 2 with one clear line ---
+expect_exit 2 "no input" -- run
+expect_exit 2 "top 0" -- run --top 0 data/images/red.png
+expect_exit 2 "top -1" -- run --top -1 data/images/red.png
+expect_exit 2 "top > table" -- run --top 25 data/images/red.png
+expect_stderr "top > table message" "^img2music: --top 25 is larger than the song table (24 songs in data/songs_small.csv)$"
+expect_exit 2 "unknown format" -- run --format xml data/images/red.png
+expect_exit 2 "unknown flag" -- run --frobnicate data/images/red.png
+expect_exit 2 "missing model" -- "$bin" --model "$tmp/none.pt" --songs "$songs" data/images/red.png
+expect_exit 2 "bad shape model" -- "$bin" --model data/models/bad_shape.pt --songs "$songs" data/images/red.png
+expect_stderr "bad shape message" "bad_shape.pt: model output has shape \[1, 3\] for a batch of 1, expected \[1, 2\]$"
+expect_exit 2 "model without metadata" -- "$bin" --model data/models/no_metadata.pt --songs "$songs" data/images/red.png
+expect_stderr "no metadata message" "no_metadata.pt: no img2music.json metadata inside the model"
+expect_exit 2 "image as model" -- "$bin" --model data/images/red.png --songs "$songs" data/images/red.png
+expect_stderr "image as model message" "red.png: not a loadable TorchScript model"
+printf 'id,artist,track,valence\n1,a,b,0.5\n' >"$tmp/bad.csv"
+expect_exit 2 "bad table" -- "$bin" --model "$model" --songs "$tmp/bad.csv" data/images/red.png
+expect_stderr "bad table message" "bad.csv:1: missing required column 'arousal'$"
+printf 'id,artist,track,valence,arousal\n1,a,b,0.5,0.5\n2,c,d,NaN,0.5\n' >"$tmp/nan.csv"
+expect_exit 2 "NaN in table" -- "$bin" --model "$model" --songs "$tmp/nan.csv" data/images/red.png
+expect_stderr "NaN in table message" "nan.csv:3: valence is not finite: 'NaN'$"
+expect_exit 2 "align without reference" -- "$bin" --model data/models/no_reference.pt --songs "$songs" --align quantile data/images/red.png
+expect_exit 0 "default align without reference" -- "$bin" --model data/models/no_reference.pt --songs "$songs" data/images/red.png
+expect_stderr "default align note" "note: .*no reference distribution"
+
+# --- environment variables choose the defaults ---
+expect_exit 0 "env defaults" -- env IMG2MUSIC_MODEL="$model" IMG2MUSIC_SONGS="$songs" "$bin" --top 3 --format jsonl data/images/red.png
+if [ "$(head -1 golden/basic.jsonl)" = "$(cat "$tmp/out")" ]; then pass; else fail "env defaults output"; fi
+
+# --- a closed pipe ends the run quietly with exit 0 ---
+many=()
+for _ in $(seq 200); do many+=(data/images/red.png); done
+run --format jsonl "${many[@]}" 2>"$tmp/err" | head -1 >/dev/null
+status=${PIPESTATUS[0]}
+if [ "$status" = 0 ] && [ ! -s "$tmp/err" ]; then pass; else fail "closed pipe: exit $status, stderr $(cat "$tmp/err")"; fi
+
+# --- help and version ---
+expect_exit 0 "help" -- "$bin" --help
+grep -q "Exit status" "$tmp/out" && grep -q -- "--top" "$tmp/out" && grep -q "find frames" "$tmp/out" && pass || fail "help text"
+expect_exit 0 "version" -- "$bin" --model "$model" --songs "$songs" --version
+grep -q "name: tiny-va" "$tmp/out" && grep -q "count: 24" "$tmp/out" && pass || fail "version text: $(cat "$tmp/out")"
+
+echo "e2e: $passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,82 @@
+#!/usr/bin/python3
+"""Writes the tiny TorchScript models the C++ tests run through the real binary.
+
+Their answers are predictable from the pixels, so golden outputs can be checked by hand:
+  tiny_va.pt       valence = mean red, arousal = mean HSV saturation (both 0..1)
+  bad_shape.pt     returns [N, 3]               (must be refused at load)
+  nan_output.pt    returns NaN for every image  (each input must fail, the run goes on)
+  no_metadata.pt   valid module, no img2music.json (must be refused at load)
+  no_reference.pt  like tiny_va.pt without reference_distribution (--align needs it)
+
+Usage: /usr/bin/python3 tests/tools/make_test_models.py OUT_DIR
+Deterministic: same bytes on every run (no timestamps, no random weights).
+"""
+import json
+import os
+import sys
+
+import torch
+
+
+class MeanRedSaturation(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # x: [N, 3, H, W] RGB in [0, 1] (pixel_scale 1/255, mean 0, std 1)
+        red = x[:, 0].mean(dim=(1, 2))
+        mx = x.max(dim=1).values
+        mn = x.min(dim=1).values
+        sat = torch.where(mx > 0, (mx - mn) / mx.clamp(min=1e-6), torch.zeros_like(mx)).mean(dim=(1, 2))
+        return torch.stack([red, sat], dim=1)
+
+
+class BadShape(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.mean(dim=(2, 3))  # [N, 3]
+
+
+class NanOutput(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.full([x.shape[0], 2], float("nan"))
+
+
+def metadata(name, reference=True):
+    meta = {
+        "format": "img2music-model",
+        "format_version": 1,
+        "name": name,
+        "arch": "test-mean-red-saturation",
+        "outputs": ["valence", "arousal"],
+        "preprocess": {
+            "input_height": 32, "input_width": 32,
+            "resize": "stretch", "interpolation": "area",
+            "pixel_scale": 1.0 / 255.0,
+            "mean": [0.0, 0.0, 0.0], "std": [1.0, 1.0, 1.0],
+        },
+        "target_scale": {"description": "test model: no training data"},
+        "metrics": {},
+        "provenance": {"training_script": "tests/tools/make_test_models.py", "script_version": "1"},
+    }
+    if reference:
+        # A reference squeezed into [0.25, 0.75] so that minmax/quantile alignment visibly differ.
+        q = [0.25 + 0.5 * i / 100 for i in range(101)]
+        meta["reference_distribution"] = {"description": "synthetic, uniform on [0.25, 0.75]", "valence": q, "arousal": q}
+    return json.dumps(meta, sort_keys=True)
+
+
+def save(module, path, meta_text):
+    scripted = torch.jit.script(module)
+    extra = {} if meta_text is None else {"img2music.json": meta_text}
+    torch.jit.save(scripted, path, _extra_files=extra)
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else "."
+    os.makedirs(out, exist_ok=True)
+    save(MeanRedSaturation(), os.path.join(out, "tiny_va.pt"), metadata("tiny-va"))
+    save(MeanRedSaturation(), os.path.join(out, "no_reference.pt"), metadata("tiny-va-noref", reference=False))
+    save(BadShape(), os.path.join(out, "bad_shape.pt"), metadata("bad-shape"))
+    save(NanOutput(), os.path.join(out, "nan_output.pt"), metadata("nan-output"))
+    save(MeanRedSaturation(), os.path.join(out, "no_metadata.pt"), None)
+
+
+if __name__ == "__main__":
+    main()

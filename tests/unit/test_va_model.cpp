@@ -1,0 +1,52 @@
+#include "img2music/error.hpp"
+#include "img2music/image.hpp"
+#include "img2music/va_model.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace img2music;
+
+namespace {
+
+const std::string kModels = std::string(IMG2MUSIC_TEST_DATA) + "/models/";
+const std::string kImages = std::string(IMG2MUSIC_TEST_DATA) + "/images/";
+
+}  // namespace
+
+TEST_CASE("VA model: loads metadata and predicts a batch") {
+    set_inference_threads(1);
+    const VaModel model = VaModel::load(kModels + "tiny_va.pt");
+    const PreprocessSpec& spec = model.metadata().preprocess;
+    CHECK(model.metadata().name == "tiny-va");
+    CHECK(spec.input_width == 32);
+    std::vector<float> batch(3 * spec.tensor_size());
+    preprocess(Image::load(kImages + "red.png"), spec, batch.data());
+    preprocess(Image::load(kImages + "grey.png"), spec, batch.data() + spec.tensor_size());
+    preprocess(Image::load(kImages + "split.png"), spec, batch.data() + 2 * spec.tensor_size());
+    const auto va = model.predict(batch.data(), 3);
+    REQUIRE(va.size() == 3);
+    CHECK(va[0]->valence == Approx(1.0));
+    CHECK(va[0]->arousal == Approx(1.0));
+    CHECK(va[1]->valence == Approx(128.0 / 255));
+    CHECK(va[1]->arousal == Approx(0.0));
+    CHECK(va[2]->valence == Approx(125.0 / 255));
+    CHECK(va[2]->arousal == Approx(0.75));
+}
+
+TEST_CASE("VA model: contract violations are refused at load") {
+    CHECK_THROWS_WITH(VaModel::load(kModels + "bad_shape.pt"),
+                      Catch::Matchers::Contains("model output has shape [1, 3] for a batch of 1, expected [1, 2]"));
+    CHECK_THROWS_WITH(VaModel::load(kModels + "no_metadata.pt"), Catch::Matchers::Contains("no img2music.json metadata inside the model"));
+    CHECK_THROWS_WITH(VaModel::load(kImages + "red.png"), Catch::Matchers::Contains("not a loadable TorchScript model"));
+    CHECK_THROWS_WITH(VaModel::load("/nonexistent.pt"), "/nonexistent.pt: cannot open model: No such file or directory");
+    CHECK_THROWS_WITH(VaModel::load("/tmp"), "/tmp: is a directory, not a model file");
+}
+
+TEST_CASE("VA model: non-finite outputs fail that input only") {
+    const VaModel model = VaModel::load(kModels + "nan_output.pt");
+    std::vector<float> batch(2 * model.metadata().preprocess.tensor_size(), 0.5F);
+    const auto va = model.predict(batch.data(), 2);
+    REQUIRE(va.size() == 2);
+    CHECK_FALSE(va[0].has_value());
+    CHECK_FALSE(va[1].has_value());
+}

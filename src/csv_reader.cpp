@@ -15,31 +15,35 @@ namespace {
 constexpr int kLibcsvRowNotBegun = 0;
 
 struct ParserState {
-    std::vector<std::string> fields;
+    std::vector<std::string> fields;  // reused: strings keep their capacity between records
+    std::size_t count = 0;
     std::size_t record_line = 1;
-    const std::function<void(std::vector<std::string>&, std::size_t)>* on_record = nullptr;
+    const CsvRecordHandler* on_record = nullptr;
     // Exceptions must not unwind through libcsv's C frames: park them and rethrow after.
     std::exception_ptr failure;
 };
 
 void on_field(void* data, std::size_t len, void* user) {
     auto* state = static_cast<ParserState*>(user);
-    state->fields.emplace_back(static_cast<const char*>(data), len);
+    if (state->count < state->fields.size()) {
+        state->fields[state->count].assign(static_cast<const char*>(data), len);
+    } else {
+        state->fields.emplace_back(static_cast<const char*>(data), len);
+    }
+    ++state->count;
 }
 
 void on_record_end(int /*terminator*/, void* user) {
     auto* state = static_cast<ParserState*>(user);
     if (!state->failure) {
         try {
-            (*state->on_record)(state->fields, state->record_line);
+            (*state->on_record)(state->fields, state->count, state->record_line);
         } catch (...) {
             state->failure = std::current_exception();
         }
     }
-    state->fields.clear();
+    state->count = 0;
 }
-
-int no_spaces(unsigned char /*c*/) { return 0; }  // RFC 4180: spaces belong to the field
 
 struct ParserDeleter {
     void operator()(csv_parser* p) const {
@@ -50,14 +54,12 @@ struct ParserDeleter {
 
 }  // namespace
 
-void read_csv_records(std::string_view text, const std::string& source, char delimiter,
-                      const std::function<void(std::vector<std::string>&, std::size_t)>& on_record) {
+void read_csv_records(std::string_view text, const std::string& source, char delimiter, const CsvRecordHandler& on_record) {
     if (text.size() >= 3 && std::memcmp(text.data(), "\xEF\xBB\xBF", 3) == 0) text.remove_prefix(3);
 
     std::unique_ptr<csv_parser, ParserDeleter> parser(new csv_parser{});
     if (csv_init(parser.get(), CSV_STRICT | CSV_STRICT_FINI) != 0) throw ResourceError(source + ": cannot initialise the CSV parser");
     csv_set_delim(parser.get(), static_cast<unsigned char>(delimiter));
-    csv_set_space_func(parser.get(), no_spaces);
 
     ParserState state;
     state.on_record = &on_record;

@@ -7,10 +7,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
-#include <unordered_map>
+#include <functional>
+#include <utility>
 
 namespace img2music {
 namespace {
@@ -38,10 +40,10 @@ constexpr std::array<Column, 4> kRequired = {kArtist, kTrack, kValence, kArousal
 // One row's raw text per known column (absent columns stay nullptr).
 using RawRow = std::array<const std::string*, kColumnCount>;
 
-std::string trim(std::string_view s) {
+std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-    return std::string(s);
+    return s;
 }
 
 std::string lower(std::string s) {
@@ -49,28 +51,28 @@ std::string lower(std::string s) {
     return s;
 }
 
-float parse_unit_interval(const std::string& text, const char* column) {
-    const std::string t = trim(text);
+float parse_unit_interval(std::string_view text, const char* column) {
+    const std::string_view t = trim(text);
     if (t.empty()) throw Error(std::string(column) + " is empty");
     double value = 0.0;
     const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
-    if (ec != std::errc() || end != t.data() + t.size()) throw Error(std::string(column) + " is not a number: '" + t + "'");
-    if (!std::isfinite(value)) throw Error(std::string(column) + " is not finite: '" + t + "'");
-    if (value < 0.0 || value > 1.0) throw Error(std::string(column) + " " + t + " is outside [0, 1]");
+    if (ec != std::errc() || end != t.data() + t.size()) throw Error(std::string(column) + " is not a number: '" + std::string(t) + "'");
+    if (!std::isfinite(value)) throw Error(std::string(column) + " is not finite: '" + std::string(t) + "'");
+    if (value < 0.0 || value > 1.0) throw Error(std::string(column) + " " + std::string(t) + " is outside [0, 1]");
     return static_cast<float>(value);
 }
 
-std::optional<int> parse_optional_int(const std::string& text, const char* column, int lo, int hi) {
-    const std::string t = trim(text);
+std::optional<int> parse_optional_int(std::string_view text, const char* column, int lo, int hi) {
+    const std::string_view t = trim(text);
     if (t.empty()) return std::nullopt;
     // Tables exported by pandas write integers with missing values as floats ("1999.0").
     double value = 0.0;
     const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
     if (ec != std::errc() || end != t.data() + t.size() || !std::isfinite(value) || value != std::floor(value)) {
-        throw Error(std::string(column) + " is not an integer: '" + t + "'");
+        throw Error(std::string(column) + " is not an integer: '" + std::string(t) + "'");
     }
     if (value < lo || value > hi)
-        throw Error(std::string(column) + " " + t + " is outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+        throw Error(std::string(column) + " " + std::string(t) + " is outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
     return static_cast<int>(value);
 }
 
@@ -88,7 +90,7 @@ Song make_song(const RawRow& raw, std::size_t row_number) {
     for (std::size_t c = 0; c < kColumnCount; ++c) {
         if (raw[c] != nullptr && !is_valid_utf8(*raw[c])) throw Error(std::string(kColumnNames[c]) + " is not valid UTF-8");
     }
-    auto text = [&](Column c) { return raw[c] != nullptr ? trim(*raw[c]) : std::string(); };
+    auto text = [&](Column c) { return raw[c] != nullptr ? trim(*raw[c]) : std::string_view(); };
     Song song;
     song.id = text(kId);
     if (raw[kId] != nullptr && song.id.empty()) throw Error("id is empty");
@@ -111,16 +113,33 @@ Song make_song(const RawRow& raw, std::size_t row_number) {
     return song;
 }
 
-// Throws on duplicate ids, naming both places.
+// Throws on duplicate ids, naming the first repeated row and where its id first appeared.
+// Sorting (hash, row) pairs beats a hash map of a million nodes by a wide margin.
 void check_unique_ids(const std::vector<Song>& songs, const std::vector<std::size_t>& where, const std::string& source, const char* unit) {
-    std::unordered_map<std::string_view, std::size_t> first_seen;
-    first_seen.reserve(songs.size());
-    for (std::size_t i = 0; i < songs.size(); ++i) {
-        const auto [it, inserted] = first_seen.emplace(songs[i].id, i);
-        if (!inserted) {
-            throw ResourceError(source + ":" + std::string(unit) + std::to_string(where[i]) + ": duplicate id '" + songs[i].id +
-                                "' (first at " + unit + std::to_string(where[it->second]) + ")");
+    std::vector<std::pair<std::size_t, std::size_t>> keyed(songs.size());
+    const std::hash<std::string_view> hash;
+    for (std::size_t i = 0; i < songs.size(); ++i) keyed[i] = {hash(songs[i].id), i};
+    std::sort(keyed.begin(), keyed.end());
+    std::size_t repeat = songs.size();
+    std::size_t original = 0;
+    for (std::size_t g = 0; g < keyed.size();) {
+        std::size_t end = g + 1;
+        while (end < keyed.size() && keyed[end].first == keyed[g].first) ++end;
+        // Within a group rows ascend; compare each with the earlier ones (groups are tiny).
+        for (std::size_t j = g + 1; j < end; ++j) {
+            for (std::size_t i = g; i < j; ++i) {
+                if (songs[keyed[i].second].id == songs[keyed[j].second].id && keyed[j].second < repeat) {
+                    repeat = keyed[j].second;
+                    original = keyed[i].second;
+                    break;
+                }
+            }
         }
+        g = end;
+    }
+    if (repeat < songs.size()) {
+        throw ResourceError(source + ":" + std::string(unit) + std::to_string(where[repeat]) + ": duplicate id '" + songs[repeat].id +
+                            "' (first at " + unit + std::to_string(where[original]) + ")");
     }
 }
 
@@ -140,30 +159,31 @@ SongTable SongTable::parse_csv(std::string_view text, const std::string& source)
     bool have_header = false;
     std::vector<Song> songs;
     std::vector<std::size_t> lines;
-    songs.reserve(text.size() / 96);
-    lines.reserve(text.size() / 96);
+    const auto rows = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
+    songs.reserve(rows);
+    lines.reserve(rows);
 
-    read_csv_records(text, source, ',', [&](std::vector<std::string>& fields, std::size_t line) {
-        const std::string where = source + ":" + std::to_string(line) + ": ";
+    read_csv_records(text, source, ',', [&](const std::vector<std::string>& fields, std::size_t count, std::size_t line) {
+        const auto where = [&] { return source + ":" + std::to_string(line) + ": "; };
         if (!have_header) {
             have_header = true;
-            header_fields = fields.size();
-            for (std::size_t i = 0; i < fields.size(); ++i) {
-                const std::string name = lower(trim(fields[i]));
+            header_fields = count;
+            for (std::size_t i = 0; i < count; ++i) {
+                const std::string name = lower(std::string(trim(fields[i])));
                 for (std::size_t c = 0; c < kColumnCount; ++c) {
                     if (name != kColumnNames[c]) continue;
-                    if (position[c] >= 0) throw ResourceError(where + "column '" + name + "' appears twice in the header");
+                    if (position[c] >= 0) throw ResourceError(where() + "column '" + name + "' appears twice in the header");
                     position[c] = static_cast<int>(i);
                 }
             }
             for (Column c : kRequired) {
-                if (position[c] < 0) throw ResourceError(where + "missing required column '" + kColumnNames[c] + "'");
+                if (position[c] < 0) throw ResourceError(where() + "missing required column '" + kColumnNames[c] + "'");
             }
             return;
         }
-        if (fields.size() != header_fields) {
-            throw ResourceError(where + "expected " + std::to_string(header_fields) + " fields as in the header, found " +
-                                std::to_string(fields.size()));
+        if (count != header_fields) {
+            throw ResourceError(where() + "expected " + std::to_string(header_fields) + " fields as in the header, found " +
+                                std::to_string(count));
         }
         RawRow raw{};
         for (std::size_t c = 0; c < kColumnCount; ++c) raw[c] = position[c] >= 0 ? &fields[static_cast<std::size_t>(position[c])] : nullptr;
@@ -172,7 +192,7 @@ SongTable SongTable::parse_csv(std::string_view text, const std::string& source)
         } catch (const ResourceError&) {
             throw;
         } catch (const Error& e) {
-            throw ResourceError(where + e.what());
+            throw ResourceError(where() + e.what());
         }
         lines.push_back(line);
     });

@@ -41,6 +41,26 @@ private:
     int fd_;
 };
 
+// Writes to a temporary file beside `path` and renames it over `path` on commit(), so readers
+// never see a half-written file and a failed run leaves the previous file untouched.
+// Destroyed without commit(), it removes the temporary file.
+class AtomicFileSink : public OutputSink {
+public:
+    explicit AtomicFileSink(std::string path);  // throws Error naming the path
+    ~AtomicFileSink() override;
+    AtomicFileSink(const AtomicFileSink&) = delete;
+    AtomicFileSink& operator=(const AtomicFileSink&) = delete;
+    void commit();
+
+protected:
+    void write_out(std::string_view data) override;
+
+private:
+    std::string path_;
+    std::string temp_path_;
+    int fd_ = -1;
+};
+
 // Keeps everything in memory (tests, reports).
 class StringSink : public OutputSink {
 public:

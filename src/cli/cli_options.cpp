@@ -22,6 +22,7 @@ void declare_options(CLI::App& app, Options& o) {
         "  0  every input succeeded (also when the reader closes the pipe early)\n"
         "  1  at least one input failed; the others were processed\n"
         "  2  usage error, or the model or song table cannot be used\n"
+        "  130  interrupted (Ctrl-C): the records finished so far are complete\n"
         "\n"
         "Environment: IMG2MUSIC_MODEL and IMG2MUSIC_SONGS override the default model and table.\n"
         "Only load models from sources you trust: a TorchScript file is a program.");
@@ -33,7 +34,8 @@ void declare_options(CLI::App& app, Options& o) {
     app.add_option("-k,--top", o.top, "Songs per input (1..size of the song table)")->check(CLI::Range(1, 1000000))->capture_default_str();
     app.add_option("--model", o.model, "TorchScript model with img2music.json metadata")->check(CLI::ExistingFile)->capture_default_str();
     app.add_option("--songs", o.songs, "Song table, CSV or JSON (docs/song-table.md)")->check(CLI::ExistingFile)->capture_default_str();
-    app.add_option("-f,--format", o.format, "Output format: auto = table on a terminal, jsonl otherwise")
+    app.add_option("-f,--format", o.format,
+                   "Output format: auto = table on a terminal, jsonl otherwise (with --output: by the file's extension)")
         ->check(CLI::IsMember({"auto", "table", "jsonl", "json", "csv", "tsv"}))
         ->capture_default_str();
     app.add_option("--align", o.align, "Map the model's VA into the song table's distribution before matching: none, minmax, or quantile")
@@ -44,6 +46,8 @@ void declare_options(CLI::App& app, Options& o) {
         ->check(CLI::Range(0, 256))
         ->capture_default_str();
     app.add_option("--batch-size", o.batch_size, "Images per forward pass")->check(CLI::Range(1, 1024))->capture_default_str();
+    app.add_option("-o,--output", o.output, "Write results to FILE (atomically: a temporary file renamed on success) instead of stdout")
+        ->type_name("FILE");
     app.add_flag("-q,--quiet", o.quiet, "No warnings or notes on stderr (errors are still reported)");
     app.add_flag("-V,--version", o.version, "Print the version and the model's and song table's provenance");
 }

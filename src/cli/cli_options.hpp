@@ -18,12 +18,13 @@ struct Options {
     bool align_given = false;
     int threads = 0;
     int batch_size = 16;
+    std::string output;
     bool quiet = false;
     bool version = false;
 };
 
 // Exit codes, documented in --help and README.md.
-enum ExitCode : int { kExitOk = 0, kExitSomeInputsFailed = 1, kExitUsage = 2 };
+enum ExitCode : int { kExitOk = 0, kExitSomeInputsFailed = 1, kExitUsage = 2, kExitInterrupted = 130 };
 
 void declare_options(CLI::App& app, Options& options);
 

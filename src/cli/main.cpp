@@ -5,6 +5,7 @@
 
 #include "img2music/img2music.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -16,6 +17,19 @@ namespace {
 
 using namespace img2music;
 using namespace img2music::cli;
+
+volatile std::sig_atomic_t g_interrupted = 0;
+void on_interrupt(int /*signal*/) { g_interrupted = 1; }
+
+// Stops handing out inputs once Ctrl-C was pressed, so the run ends after the current batch.
+class InterruptibleInputs : public InputSource {
+public:
+    explicit InterruptibleInputs(InputSource& inner) : inner_(inner) {}
+    std::optional<std::string> next() override { return g_interrupted ? std::nullopt : inner_.next(); }
+
+private:
+    InputSource& inner_;
+};
 
 void message(const std::string& text) { std::cerr << "img2music: " << text << '\n'; }
 
@@ -40,6 +54,16 @@ void print_version(const Options& o) {
     } catch (const Error& e) {
         std::cout << "songs: " << e.what() << '\n';
     }
+}
+
+// --format auto with --output: the file's extension decides (.json, .csv, .tsv), else jsonl.
+OutputFormat format_for_file(const std::string& path) {
+    const std::size_t dot = path.find_last_of('.');
+    const std::string ext = dot == std::string::npos ? "" : path.substr(dot + 1);
+    for (const char* name : {"json", "csv", "tsv", "jsonl"}) {
+        if (ext == name) return parse_output_format(name);
+    }
+    return OutputFormat::Jsonl;
 }
 
 int run(const Options& o) {
@@ -76,16 +100,27 @@ int run(const Options& o) {
     popts.decode_threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
     const Pipeline pipeline(model, recommender, alignment, popts);
 
-    const OutputFormat format =
-        o.format == "auto" ? (::isatty(STDOUT_FILENO) ? OutputFormat::Table : OutputFormat::Jsonl) : parse_output_format(o.format);
-    FdSink sink(STDOUT_FILENO);
+    const OutputFormat format = o.format != "auto"        ? parse_output_format(o.format)
+                                : !o.output.empty()       ? format_for_file(o.output)
+                                : ::isatty(STDOUT_FILENO) ? OutputFormat::Table
+                                                          : OutputFormat::Jsonl;
+    std::unique_ptr<AtomicFileSink> file;
+    FdSink stdout_sink(STDOUT_FILENO);
+    if (!o.output.empty()) file = std::make_unique<AtomicFileSink>(o.output);
+    OutputSink& sink = file ? static_cast<OutputSink&>(*file) : stdout_sink;
     const std::unique_ptr<RecordWriter> writer = make_record_writer(format, sink, songs);
-    InputList inputs(o.inputs, std::cin);
+    InputList arguments(o.inputs, std::cin);
+    InterruptibleInputs inputs(arguments);
     const std::size_t failures = pipeline.run(inputs, [&](const Record& r) {
         if (r.error) message(r.input + ": " + *r.error);
         writer->write(r);
     });
     writer->finish();
+    if (file) file->commit();
+    if (g_interrupted) {
+        message("interrupted: the results written so far are complete");
+        return kExitInterrupted;
+    }
     return failures > 0 ? kExitSomeInputsFailed : kExitOk;
 }
 
@@ -94,6 +129,11 @@ int run(const Options& o) {
 int main(int argc, char** argv) {
     // A closed reader shows up as EPIPE from write(2) and ends the run quietly.
     std::signal(SIGPIPE, SIG_IGN);
+    // Ctrl-C finishes the batch in hand and flushes it; no SA_RESTART so a blocked stdin read ends.
+    struct sigaction interrupt {};
+    interrupt.sa_handler = on_interrupt;
+    sigemptyset(&interrupt.sa_mask);
+    ::sigaction(SIGINT, &interrupt, nullptr);
     std::ios::sync_with_stdio(false);
 
     CLI::App app{"img2music"};

@@ -102,6 +102,27 @@ run --format jsonl "${many[@]}" 2>"$tmp/err" | head -1 >/dev/null
 status=${PIPESTATUS[0]}
 if [ "$status" = 0 ] && [ ! -s "$tmp/err" ]; then pass; else fail "closed pipe: exit $status, stderr $(cat "$tmp/err")"; fi
 
+# --- --output writes atomically; a failed run leaves the previous file untouched ---
+expect_exit 1 "output file" -- run --top 3 --output "$tmp/picks.csv" "${inputs[@]}"
+[ ! -s "$tmp/out" ] && cmp -s "$tmp/picks.csv" golden/basic.csv && pass || fail "output file content (by extension: csv)"
+expect_exit 2 "output kept on failure" -- "$bin" --model data/models/bad_shape.pt --songs "$songs" --output "$tmp/picks.csv" data/images/red.png
+cmp -s "$tmp/picks.csv" golden/basic.csv && pass || fail "previous output file was changed"
+[ -z "$(find "$tmp" -name 'picks.csv.tmp.*')" ] && pass || fail "temporary files left behind"
+expect_exit 2 "output into missing directory" -- run --output "$tmp/no/such/dir/x.jsonl" data/images/red.png
+expect_stderr "output directory message" "x.jsonl: cannot create a temporary file beside it: No such file or directory$"
+
+# --- Ctrl-C: the run stops after the batch in hand, records complete, exit 130 ---
+mkfifo "$tmp/fifo"
+("$bin" --model "$model" --songs "$songs" --format jsonl --batch-size 1 - <"$tmp/fifo" >"$tmp/int.out" 2>"$tmp/int.err"; echo $? >"$tmp/int.code") &
+exec 3>"$tmp/fifo"
+printf '%s\n' data/images/red.png data/images/grey.png >&3
+for _ in $(seq 50); do [ "$(wc -l <"$tmp/int.out")" -ge 2 ] && break; sleep 0.1; done
+pkill -INT -f -- "--songs $songs --format jsonl --batch-size 1 -" || true
+for _ in $(seq 50); do [ -s "$tmp/int.code" ] && break; sleep 0.1; done
+exec 3>&-
+wait
+if [ "$(cat "$tmp/int.code")" = 130 ] && [ "$(wc -l <"$tmp/int.out")" = 2 ] && grep -q "interrupted" "$tmp/int.err"; then pass; else fail "interrupt: code $(cat "$tmp/int.code"), $(wc -l <"$tmp/int.out") records, $(cat "$tmp/int.err")"; fi
+
 # --- help and version ---
 expect_exit 0 "help" -- "$bin" --help
 grep -q "Exit status" "$tmp/out" && grep -q -- "--top" "$tmp/out" && grep -q "find frames" "$tmp/out" && pass || fail "help text"

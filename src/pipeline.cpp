@@ -7,8 +7,10 @@
 #include "img2music/va_model.hpp"
 
 #include <algorithm>
-#include <atomic>
+#include <condition_variable>
 #include <cstring>
+#include <exception>
+#include <mutex>
 #include <thread>
 
 namespace img2music {
@@ -18,6 +20,91 @@ namespace {
 std::string reason_only(const std::string& message, const std::string& input) {
     const std::string prefix = input + ": ";
     return message.compare(0, prefix.size(), prefix) == 0 ? message.substr(prefix.size()) : message;
+}
+
+struct Slot {
+    std::string path;
+    std::optional<std::string> error;
+    std::vector<float> tensor;
+    bool ready = false;
+};
+
+// The ring shared by the decode workers and the forward loop. Input number `seq` lives in
+// slots[seq % slots.size()] from when a worker takes it until the forward loop emits it.
+struct Ring {
+    std::mutex input_mutex;         // serialises inputs.next() and the numbering of inputs
+    std::mutex mutex;               // guards everything below
+    std::condition_variable space;  // a slot was freed, or stop
+    std::condition_variable ready;  // a slot became ready, input ended, or a worker now waits on input
+    std::vector<Slot> slots;
+    std::size_t taken = 0;    // inputs numbered so far
+    std::size_t emitted = 0;  // inputs whose records were emitted
+    bool ended = false;
+    bool waiting_for_input = false;
+    bool stop = false;
+    std::exception_ptr failure;  // from inputs.next()
+
+    std::size_t consecutive_ready() const {
+        std::size_t n = 0;
+        while (emitted + n < taken && slots[(emitted + n) % slots.size()].ready) ++n;
+        return n;
+    }
+};
+
+void decode_worker(Ring& ring, InputSource& inputs, const PreprocessSpec& spec) {
+    for (;;) {
+        std::size_t seq = 0;
+        {
+            std::lock_guard<std::mutex> numbering(ring.input_mutex);
+            {
+                std::unique_lock<std::mutex> lock(ring.mutex);
+                ring.space.wait(lock, [&] { return ring.stop || ring.ended || ring.taken - ring.emitted < ring.slots.size(); });
+                if (ring.stop || ring.ended) return;
+                ring.waiting_for_input = true;
+            }
+            ring.ready.notify_all();
+            std::optional<Input> input;
+            std::exception_ptr failure;
+            try {
+                input = inputs.next();
+            } catch (...) {
+                failure = std::current_exception();
+            }
+            {
+                std::lock_guard<std::mutex> lock(ring.mutex);
+                ring.waiting_for_input = false;
+                if (failure && !ring.failure) ring.failure = failure;
+                if (!input || ring.stop) {
+                    ring.ended = true;
+                } else {
+                    seq = ring.taken++;
+                    Slot& slot = ring.slots[seq % ring.slots.size()];
+                    slot.path = std::move(input->path);
+                    slot.error = std::move(input->error);
+                    slot.ready = false;
+                }
+            }
+            if (ring.ended) {
+                ring.ready.notify_all();
+                ring.space.notify_all();
+                return;
+            }
+        }
+        // Only this worker touches the slot until it is marked ready.
+        Slot& slot = ring.slots[seq % ring.slots.size()];
+        if (!slot.error) {
+            try {
+                preprocess(Image::load(slot.path), spec, slot.tensor.data());
+            } catch (const std::exception& e) {
+                slot.error = reason_only(first_line(e.what()), slot.path);
+            }
+        }
+        {
+            std::lock_guard<std::mutex> lock(ring.mutex);
+            slot.ready = true;
+        }
+        ring.ready.notify_all();
+    }
 }
 
 }  // namespace
@@ -44,66 +131,76 @@ Record Pipeline::recommend(const std::string& input, VA va) const {
 std::size_t Pipeline::run(InputSource& inputs, const std::function<void(const Record&)>& emit) const {
     const PreprocessSpec& spec = model_.metadata().preprocess;
     const std::size_t tensor = spec.tensor_size();
-    std::vector<float> batch(options_.batch_size * tensor);
-    std::vector<std::string> paths;
-    std::vector<std::optional<std::string>> errors;
+    const std::size_t batch_size = options_.batch_size;
+
+    Ring ring;
+    ring.slots.resize(2 * batch_size + static_cast<std::size_t>(options_.decode_threads));
+    for (Slot& s : ring.slots) s.tensor.resize(tensor);
+    std::vector<std::thread> workers;
+    for (int t = 0; t < options_.decode_threads; ++t)
+        workers.emplace_back(decode_worker, std::ref(ring), std::ref(inputs), std::cref(spec));
+    auto stop_workers = [&] {
+        {
+            std::lock_guard<std::mutex> lock(ring.mutex);
+            ring.stop = true;
+        }
+        inputs.cancel();
+        ring.space.notify_all();
+        for (std::thread& w : workers) w.join();
+    };
+
+    std::vector<float> batch(batch_size * tensor);
+    std::vector<std::size_t> decoded;  // positions in the current group that go to the model
     std::size_t failures = 0;
-
-    for (;;) {
-        paths.clear();
-        while (paths.size() < options_.batch_size) {
-            std::optional<std::string> next = inputs.next();
-            if (!next) break;
-            paths.push_back(std::move(*next));
-        }
-        if (paths.empty()) break;
-        const std::size_t n = paths.size();
-        errors.assign(n, std::nullopt);
-
-        // Decode and preprocess in parallel, each image into its own slot of the batch.
-        std::atomic<std::size_t> next_slot{0};
-        auto work = [&] {
-            for (std::size_t i = next_slot++; i < n; i = next_slot++) {
-                try {
-                    preprocess(Image::load(paths[i]), spec, batch.data() + i * tensor);
-                } catch (const InputError& e) {
-                    errors[i] = e.what();
-                } catch (const std::exception& e) {
-                    errors[i] = first_line(e.what());
-                }
+    try {
+        for (;;) {
+            std::size_t count = 0;
+            {
+                std::unique_lock<std::mutex> lock(ring.mutex);
+                ring.ready.wait(lock, [&] {
+                    count = ring.consecutive_ready();
+                    const bool all_taken_ready = ring.emitted + count == ring.taken;
+                    return count >= batch_size || (all_taken_ready && (ring.ended || (ring.waiting_for_input && count > 0)));
+                });
+                if (ring.failure) std::rethrow_exception(ring.failure);
+                if (count == 0) break;  // ended and everything emitted
+                count = std::min(count, batch_size);
             }
-        };
-        const int workers = static_cast<int>(std::min<std::size_t>(n, static_cast<std::size_t>(options_.decode_threads)));
-        std::vector<std::thread> threads;
-        for (int t = 1; t < workers; ++t) threads.emplace_back(work);
-        work();
-        for (std::thread& t : threads) t.join();
-
-        // Close the gaps left by failed inputs so the model sees one contiguous batch.
-        std::vector<std::size_t> ok;
-        for (std::size_t i = 0; i < n; ++i) {
-            if (errors[i]) continue;
-            if (ok.size() != i) std::memcpy(batch.data() + ok.size() * tensor, batch.data() + i * tensor, tensor * sizeof(float));
-            ok.push_back(i);
-        }
-        const std::vector<std::optional<VA>> predictions = model_.predict(batch.data(), ok.size());
-        std::vector<std::optional<VA>> va(n);
-        for (std::size_t j = 0; j < ok.size(); ++j) {
-            va[ok[j]] = predictions[j];
-            if (!predictions[j]) errors[ok[j]] = "the model produced a non-finite value";
-        }
-        for (std::size_t i = 0; i < n; ++i) {
-            if (errors[i]) {
+            // Slots emitted..emitted+count stay ours until `emitted` moves past them.
+            decoded.clear();
+            for (std::size_t i = 0; i < count; ++i) {
+                const Slot& slot = ring.slots[(ring.emitted + i) % ring.slots.size()];
+                if (slot.error) continue;
+                std::memcpy(batch.data() + decoded.size() * tensor, slot.tensor.data(), tensor * sizeof(float));
+                decoded.push_back(i);
+            }
+            const std::vector<std::optional<VA>> predictions = model_.predict(batch.data(), decoded.size());
+            std::size_t next_prediction = 0;
+            for (std::size_t i = 0; i < count; ++i) {
+                const Slot& slot = ring.slots[(ring.emitted + i) % ring.slots.size()];
+                std::optional<VA> va;
+                if (!slot.error) va = predictions[next_prediction++];
+                if (va) {
+                    emit(recommend(slot.path, *va));
+                    continue;
+                }
                 ++failures;
                 Record r;
-                r.input = paths[i];
-                r.error = reason_only(*errors[i], paths[i]);
+                r.input = slot.path;
+                r.error = slot.error ? *slot.error : std::string("the model produced a non-finite value");
                 emit(r);
-            } else {
-                emit(recommend(paths[i], *va[i]));
             }
+            {
+                std::lock_guard<std::mutex> lock(ring.mutex);
+                ring.emitted += count;
+            }
+            ring.space.notify_all();
         }
+    } catch (...) {
+        stop_workers();
+        throw;
     }
+    stop_workers();
     return failures;
 }
 

@@ -1,12 +1,18 @@
 // Runs inputs through decode -> preprocess -> model -> alignment -> nearest songs, and hands
-// each finished Record to a callback in input order.
+// each finished Record to a callback in input order, as soon as it and all before it are done.
+//
+// Decoding runs on `decode_threads` worker threads into a bounded ring of tensor slots
+// (2 * batch_size + decode_threads), overlapping the model's batched forward pass on the
+// calling thread; memory does not grow with the number of inputs. A batch is forwarded when it
+// is full, when the inputs have ended, or when the only thing pending is a slow input source
+// (a pipe), so streaming use sees each record promptly.
 #pragma once
 
+#include "img2music/input_source.hpp"
 #include "img2music/record.hpp"
 
 #include <cstddef>
 #include <functional>
-#include <optional>
 #include <string>
 
 namespace img2music {
@@ -15,26 +21,20 @@ class VaModel;
 class Recommender;
 class Alignment;
 
-// A stream of input paths. next() returns nullopt at the end.
-class InputSource {
-public:
-    virtual ~InputSource() = default;
-    virtual std::optional<std::string> next() = 0;
-};
-
 struct PipelineOptions {
     std::size_t top_k = 10;
     std::size_t batch_size = 16;  // images per forward pass
-    int decode_threads = 2;       // images decoded at once within a batch
+    int decode_threads = 1;       // images decoded at once, beside the forward pass
 };
 
 class Pipeline {
 public:
-    // Keeps references: all four must outlive the pipeline.
+    // Keeps references: all three must outlive the pipeline.
     Pipeline(const VaModel& model, const Recommender& recommender, const Alignment& alignment, PipelineOptions options);
 
     // Calls `emit` once per input, in input order; a failed input yields a Record with error set.
-    // Returns the number of failed inputs. Exceptions thrown by `emit` propagate.
+    // Returns the number of failed inputs. An exception from `emit` or from the model stops the
+    // workers and propagates; `inputs.cancel()` is called first so no worker stays blocked.
     std::size_t run(InputSource& inputs, const std::function<void(const Record&)>& emit) const;
 
     // Recommends for a known VA (no image): fills aligned and songs.

@@ -14,6 +14,7 @@ void declare_options(CLI::App& app, Options& o) {
         "  img2music photo.jpg --top 10\n"
         "  img2music a.jpg b.png --format jsonl\n"
         "  find frames -name '*.jpg' | img2music - --format csv > picks.csv\n"
+        "  img2music -r holiday/ --output picks.jsonl\n"
         "\n"
         "Output: a readable table on a terminal, JSON Lines otherwise (one record per input,\n"
         "in input order; a failed input gives {\"input\", \"error\"}). Messages go to stderr.\n"
@@ -30,7 +31,10 @@ void declare_options(CLI::App& app, Options& o) {
     o.model = default_resource("IMG2MUSIC_MODEL", "models/img2music.pt");
     o.songs = default_resource("IMG2MUSIC_SONGS", "data/songs.csv");
 
-    app.add_option("inputs", o.inputs, "Image files; '-' reads newline-separated paths from stdin")->type_name("INPUT...");
+    app.add_option("inputs", o.inputs, "Image files or directories of images; '-' reads newline-separated paths from stdin")
+        ->type_name("INPUT...");
+    app.add_flag("-r,--recursive", o.recursive, "Descend into subdirectories of directory inputs");
+    app.add_flag("-0,--null", o.null_separated, "Paths on stdin are NUL-separated (find -print0)");
     app.add_option("-k,--top", o.top, "Songs per input (1..size of the song table)")->check(CLI::Range(1, 1000000))->capture_default_str();
     app.add_option("--model", o.model, "TorchScript model with img2music.json metadata")->check(CLI::ExistingFile)->capture_default_str();
     app.add_option("--songs", o.songs, "Song table, CSV or JSON (docs/song-table.md)")->check(CLI::ExistingFile)->capture_default_str();

@@ -19,6 +19,8 @@ struct Options {
     int threads = 0;
     int batch_size = 16;
     std::string output;
+    bool recursive = false;
+    bool null_separated = false;
     bool quiet = false;
     bool version = false;
 };

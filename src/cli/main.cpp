@@ -8,7 +8,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <iostream>
 #include <map>
 #include <thread>
@@ -21,17 +23,59 @@ using namespace img2music::cli;
 volatile std::sig_atomic_t g_interrupted = 0;
 void on_interrupt(int /*signal*/) { g_interrupted = 1; }
 
-// Stops handing out inputs once Ctrl-C was pressed, so the run ends after the current batch.
+// Stops handing out inputs once Ctrl-C was pressed, so the run ends after the batch in hand.
 class InterruptibleInputs : public InputSource {
 public:
     explicit InterruptibleInputs(InputSource& inner) : inner_(inner) {}
-    std::optional<std::string> next() override { return g_interrupted ? std::nullopt : inner_.next(); }
+    std::optional<Input> next() override { return g_interrupted ? std::nullopt : inner_.next(); }
+    void cancel() override { inner_.cancel(); }
 
 private:
     InputSource& inner_;
 };
 
-void message(const std::string& text) { std::cerr << "img2music: " << text << '\n'; }
+// "123 images  45.6/s  ETA 0:12" on one stderr line, redrawn at most ten times a second.
+// Only when stderr is a terminal; plain text, so NO_COLOR has nothing to turn off.
+class Progress {
+public:
+    Progress(bool enabled, std::optional<std::size_t> total) : enabled_(enabled), total_(total), start_(Clock::now()), last_(start_) {}
+    void update(std::size_t done) {
+        if (!enabled_) return;
+        const auto now = Clock::now();
+        if (now - last_ < std::chrono::milliseconds(100) && (!total_ || done != *total_)) return;
+        last_ = now;
+        const double seconds = std::chrono::duration<double>(now - start_).count();
+        const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0.0;
+        char line[128];
+        int n = std::snprintf(line, sizeof line, "\r%zu image%s  %.1f/s", done, done == 1 ? "" : "s", rate);
+        if (total_ && rate > 0 && done <= *total_) {
+            const auto eta = static_cast<long>(static_cast<double>(*total_ - done) / rate);
+            n += std::snprintf(line + n, sizeof line - static_cast<std::size_t>(n), "  %zu%%  ETA %ld:%02ld",
+                               100 * done / std::max<std::size_t>(*total_, 1), eta / 60, eta % 60);
+        }
+        std::fprintf(stderr, "%s\033[K", line);
+        shown_ = true;
+    }
+    void clear() {
+        if (shown_) std::fprintf(stderr, "\r\033[K");
+        shown_ = false;
+    }
+
+private:
+    using Clock = std::chrono::steady_clock;
+    bool enabled_;
+    std::optional<std::size_t> total_;
+    Clock::time_point start_;
+    Clock::time_point last_;
+    bool shown_ = false;
+};
+
+Progress* g_progress = nullptr;  // cleared before each message so lines do not mix
+
+void message(const std::string& text) {
+    if (g_progress != nullptr) g_progress->clear();
+    std::cerr << "img2music: " << text << '\n';
+}
 
 void print_version(const Options& o) {
     std::cout << "img2music " << version() << " (" << inference_backend_version() << ", " << image_backend_version() << ")\n";
@@ -97,7 +141,10 @@ int run(const Options& o) {
     PipelineOptions popts;
     popts.top_k = static_cast<std::size_t>(o.top);
     popts.batch_size = static_cast<std::size_t>(o.batch_size);
-    popts.decode_threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+    // LibTorch gets every core for the forward pass; decoding is a fraction of its cost, so
+    // half as many decode threads keep it fed without oversubscribing the machine.
+    const int cores = o.threads > 0 ? o.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+    popts.decode_threads = std::max(1, cores / 2);
     const Pipeline pipeline(model, recommender, alignment, popts);
 
     const OutputFormat format = o.format != "auto"        ? parse_output_format(o.format)
@@ -109,12 +156,23 @@ int run(const Options& o) {
     if (!o.output.empty()) file = std::make_unique<AtomicFileSink>(o.output);
     OutputSink& sink = file ? static_cast<OutputSink&>(*file) : stdout_sink;
     const std::unique_ptr<RecordWriter> writer = make_record_writer(format, sink, songs);
-    InputList arguments(o.inputs, std::cin);
+    InputListOptions list_options;
+    list_options.recursive = o.recursive;
+    list_options.null_separated = o.null_separated;
+    InputList arguments(o.inputs, list_options);
     InterruptibleInputs inputs(arguments);
+    std::size_t total = 0;
+    Progress progress(!o.quiet && ::isatty(STDERR_FILENO),
+                      arguments.known_count(&total) ? std::optional<std::size_t>(total) : std::nullopt);
+    g_progress = &progress;
+    std::size_t done = 0;
     const std::size_t failures = pipeline.run(inputs, [&](const Record& r) {
         if (r.error) message(r.input + ": " + *r.error);
         writer->write(r);
+        progress.update(++done);
     });
+    progress.clear();
+    g_progress = nullptr;
     writer->finish();
     if (file) file->commit();
     if (g_interrupted) {

@@ -55,6 +55,32 @@ printf '%s\n' "${inputs[@]:1}" >"$tmp/list"
 expect_exit 1 "stdin list" -- bash -c "\"\$0\" --model $model --songs $songs --top 3 --format jsonl ${inputs[0]} - <\"\$1\"" "$bin" "$tmp/list"
 golden "basic.jsonl" "$tmp/out"
 
+# --- -0 reads NUL-separated paths (names may hold newlines); directories expand, sorted ---
+mkdir -p "$tmp/dir/sub"
+cp data/images/red.png "$tmp/dir/b.PNG"
+cp data/images/grey.png "$tmp/dir/a.png"
+cp data/images/split.png "$tmp/dir/sub/c.png"
+cp data/images/red.png "$tmp/dir/new
+line.png"
+printf '%s\0' "$tmp/dir/new
+line.png" "$tmp/dir/a.png" >"$tmp/list0"
+expect_exit 0 "stdin -0" -- bash -c "\"\$0\" --model $model --songs $songs --format jsonl -0 - <\"\$1\"" "$bin" "$tmp/list0"
+[ "$(wc -l <"$tmp/out")" = 2 ] && grep -q 'new\\nline.png' "$tmp/out" && pass || fail "stdin -0: $(cat "$tmp/out")"
+expect_exit 0 "directory" -- run --format tsv --top 1 "$tmp/dir"
+[ "$(cut -f1 "$tmp/out" | tail -n +2 | tr '\n' '|')" = "$tmp/dir/a.png|$tmp/dir/b.PNG|$tmp/dir/new line.png|" ] && pass || fail "directory order: $(cut -f1 "$tmp/out")"
+expect_exit 0 "directory -r" -- run --format jsonl --top 1 -r "$tmp/dir"
+[ "$(wc -l <"$tmp/out")" = 4 ] && tail -1 "$tmp/out" | grep -q 'sub/c.png' && pass || fail "directory -r: $(cat "$tmp/out")"
+
+# --- streaming: a record is written before stdin is closed ---
+mkfifo "$tmp/stream"
+("$bin" --model "$model" --songs "$songs" --format jsonl - <"$tmp/stream" >"$tmp/stream.out" 2>&1) &
+exec 4>"$tmp/stream"
+printf '%s\n' data/images/red.png >&4
+for _ in $(seq 100); do [ -s "$tmp/stream.out" ] && break; sleep 0.1; done
+[ "$(wc -l <"$tmp/stream.out")" = 1 ] && pass || fail "streaming: no record before stdin closed"
+exec 4>&-
+wait
+
 # --- record count equals input count, also with every input failing ---
 expect_exit 1 "nan model" -- "$bin" --model data/models/nan_output.pt --songs "$songs" --format jsonl data/images/red.png data/images/grey.png
 if [ "$(grep -c '"error":"the model produced a non-finite value"' "$tmp/out")" = 2 ]; then pass; else fail "nan model records: $(cat "$tmp/out")"; fi
@@ -62,7 +88,7 @@ printf 'not an image' >"$tmp/fake.jpg"
 : >"$tmp/empty.png"
 expect_exit 1 "bad images" -- run --format jsonl "$tmp/fake.jpg" data/images/red.png "$tmp/empty.png" data
 if [ "$(wc -l <"$tmp/out")" = 4 ] && sed -n 2p "$tmp/out" | grep -q '"songs"' && [ "$(wc -l <"$tmp/err")" = 3 ]; then pass; else fail "bad images: $(cat "$tmp/out" "$tmp/err")"; fi
-grep -q "^img2music: data: is a directory$" "$tmp/err" && pass || fail "directory message: $(cat "$tmp/err")"
+grep -q "^img2music: data: no images found (-r descends into subdirectories)$" "$tmp/err" && pass || fail "directory message: $(cat "$tmp/err")"
 grep -q "fake.jpg: not a supported image, or corrupt$" "$tmp/err" && pass || fail "fake image message"
 grep -q "empty.png: empty file$" "$tmp/err" && pass || fail "empty file message"
 

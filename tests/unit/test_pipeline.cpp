@@ -15,9 +15,9 @@ const std::string kData = std::string(IMG2MUSIC_TEST_DATA);
 class ListSource : public InputSource {
 public:
     explicit ListSource(std::vector<std::string> items) : items_(std::move(items)) {}
-    std::optional<std::string> next() override {
+    std::optional<Input> next() override {
         if (i_ >= items_.size()) return std::nullopt;
-        return items_[i_++];
+        return Input{items_[i_++], std::nullopt};
     }
 
 private:

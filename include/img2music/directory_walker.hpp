@@ -1,0 +1,30 @@
+// Lists the images under a directory lazily, in a deterministic order: entries sorted by name
+// (byte order) in each directory, files and subdirectories interleaved as sorted. Symbolic links
+// are followed; a directory already on the current path (a link loop) and unreadable entries are
+// reported as failed Inputs and skipped, never fatal.
+#pragma once
+
+#include "img2music/input_source.hpp"
+
+#include <memory>
+#include <string>
+
+namespace img2music {
+
+// True when `path` ends in an image extension img2music decodes, case-insensitively:
+// .jpg .jpeg .jpe .png .webp .bmp .tif .tiff .gif .pgm .ppm .pbm .pnm.
+bool has_image_extension(const std::string& path);
+
+class DirectoryWalker : public InputSource {
+public:
+    // recursive = false lists only `root`'s own images.
+    DirectoryWalker(std::string root, bool recursive);
+    ~DirectoryWalker() override;
+    std::optional<Input> next() override;
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace img2music

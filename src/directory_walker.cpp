@@ -1,0 +1,133 @@
+#include "img2music/directory_walker.hpp"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+namespace img2music {
+namespace {
+
+constexpr std::array<const char*, 13> kImageExtensions = {".jpg",  ".jpeg", ".jpe", ".png", ".webp", ".bmp", ".tif",
+                                                          ".tiff", ".gif",  ".pgm", ".ppm", ".pbm",  ".pnm"};
+
+struct OpenDirectory {
+    std::string path;
+    std::vector<std::string> names;  // sorted
+    std::size_t next = 0;
+    std::pair<dev_t, ino_t> id{};
+};
+
+std::string join(const std::string& dir, const std::string& name) {
+    return dir.empty() || dir.back() == '/' ? dir + name : dir + "/" + name;
+}
+
+}  // namespace
+
+bool has_image_extension(const std::string& path) {
+    const std::size_t dot = path.find_last_of('.');
+    const std::size_t slash = path.find_last_of('/');
+    if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return false;
+    std::string ext = path.substr(dot);
+    for (char& c : ext) c = static_cast<char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
+    return std::find_if(kImageExtensions.begin(), kImageExtensions.end(), [&](const char* e) { return ext == e; }) !=
+           kImageExtensions.end();
+}
+
+struct DirectoryWalker::State {
+    std::string root;
+    bool recursive = false;
+    std::size_t images = 0;  // found so far
+    bool root_failed = false;
+    std::vector<OpenDirectory> stack;  // the current path from the root
+    std::optional<Input> pending;      // a failure found while opening, reported next
+
+    // Reads and sorts a directory's entries; on failure returns the reason.
+    std::optional<std::string> open(const std::string& path, const struct stat& info) {
+        for (const OpenDirectory& d : stack) {
+            if (d.id == std::make_pair(info.st_dev, info.st_ino))
+                return std::string("symbolic link loop (already visiting ") + d.path + ")";
+        }
+        DIR* dir = ::opendir(path.c_str());
+        if (dir == nullptr) return std::string(std::strerror(errno));
+        OpenDirectory entry;
+        entry.path = path;
+        entry.id = {info.st_dev, info.st_ino};
+        errno = 0;
+        while (const dirent* e = ::readdir(dir)) {
+            const std::string name = e->d_name;
+            if (name != "." && name != "..") entry.names.push_back(name);
+        }
+        const int read_errno = errno;
+        ::closedir(dir);
+        if (read_errno != 0) return std::string(std::strerror(read_errno));
+        std::sort(entry.names.begin(), entry.names.end());
+        stack.push_back(std::move(entry));
+        return std::nullopt;
+    }
+};
+
+DirectoryWalker::DirectoryWalker(std::string root, bool recursive) : state_(std::make_unique<State>()) {
+    state_->recursive = recursive;
+    state_->root = root;
+    state_->root_failed = true;
+    struct stat info {};
+    if (::stat(root.c_str(), &info) != 0) {
+        state_->pending = Input{root, std::string(std::strerror(errno))};
+    } else if (!S_ISDIR(info.st_mode)) {
+        state_->pending = Input{root, std::string("not a directory")};
+    } else if (auto failure = state_->open(root, info)) {
+        state_->pending = Input{root, std::move(failure)};
+    } else {
+        state_->root_failed = false;
+    }
+}
+
+DirectoryWalker::~DirectoryWalker() = default;
+
+std::optional<Input> DirectoryWalker::next() {
+    State& s = *state_;
+    for (;;) {
+        if (s.pending) {
+            std::optional<Input> out = std::move(s.pending);
+            s.pending.reset();
+            return out;
+        }
+        if (s.stack.empty()) {
+            // Saying nothing about a directory without images would look like success.
+            if (s.images == 0 && !s.root_failed) {
+                s.root_failed = true;
+                return Input{s.root, std::string(s.recursive ? "no images found" : "no images found (-r descends into subdirectories)")};
+            }
+            return std::nullopt;
+        }
+        OpenDirectory& top = s.stack.back();
+        if (top.next >= top.names.size()) {
+            s.stack.pop_back();
+            continue;
+        }
+        const std::string path = join(top.path, top.names[top.next++]);
+        struct stat info {};
+        if (::stat(path.c_str(), &info) != 0) {
+            // A dangling link or a vanished entry matters only if it looked like an image.
+            if (has_image_extension(path)) return Input{path, std::string(std::strerror(errno))};
+            continue;
+        }
+        if (S_ISDIR(info.st_mode)) {
+            if (!s.recursive) continue;
+            if (auto failure = s.open(path, info)) return Input{path, std::move(failure)};
+            continue;
+        }
+        if (has_image_extension(path)) {
+            ++s.images;
+            return Input{path, std::nullopt};
+        }
+    }
+}
+
+}  // namespace img2music

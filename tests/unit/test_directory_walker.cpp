@@ -1,0 +1,74 @@
+#include "img2music/directory_walker.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+using namespace img2music;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempTree {
+    fs::path root;
+    TempTree() {
+        std::string pattern = (fs::temp_directory_path() / "img2music-walk-XXXXXX").string();
+        root = ::mkdtemp(pattern.data());
+    }
+    ~TempTree() { fs::remove_all(root); }
+    void file(const std::string& rel) {
+        fs::create_directories((root / rel).parent_path());
+        std::ofstream(root / rel) << "x";
+    }
+};
+
+std::vector<std::string> walk(const fs::path& root, bool recursive) {
+    DirectoryWalker w(root.string(), recursive);
+    std::vector<std::string> out;
+    while (auto in = w.next()) {
+        std::string rel = fs::path(in->path).lexically_relative(root).string();
+        out.push_back(in->error ? rel + " ! " + *in->error : rel);
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("Walker: sorted, image extensions case-insensitively, other files skipped") {
+    TempTree t;
+    for (const char* f : {"b.JPG", "a.png", "c.txt", "d.jpeg", "e.WebP", "notes", "z.tiff", "sub/inner.jpg"}) t.file(f);
+    CHECK(walk(t.root, false) == std::vector<std::string>{"a.png", "b.JPG", "d.jpeg", "e.WebP", "z.tiff"});
+    CHECK(walk(t.root, true) == std::vector<std::string>{"a.png", "b.JPG", "d.jpeg", "e.WebP", "sub/inner.jpg", "z.tiff"});
+}
+
+TEST_CASE("Walker: symlink loops and dangling links are reported, the walk goes on") {
+    TempTree t;
+    t.file("a/one.jpg");
+    t.file("b/two.png");
+    fs::create_directory_symlink(t.root / "a", t.root / "a" / "loop");
+    fs::create_symlink(t.root / "missing.jpg", t.root / "b" / "dangling.jpg");
+    const auto out = walk(t.root, true);
+    REQUIRE(out.size() == 4);
+    CHECK(out[0] == "a/loop ! symbolic link loop (already visiting " + (t.root / "a").string() + ")");
+    CHECK(out[1] == "a/one.jpg");
+    CHECK(out[2] == "b/dangling.jpg ! No such file or directory");
+    CHECK(out[3] == "b/two.png");
+}
+
+TEST_CASE("Walker: empty directories and bad roots say so") {
+    TempTree t;
+    t.file("deep/x.jpg");
+    CHECK(walk(t.root, false) == std::vector<std::string>{". ! no images found (-r descends into subdirectories)"});
+    DirectoryWalker missing((t.root / "nope").string(), false);
+    const auto in = missing.next();
+    REQUIRE(in.has_value());
+    CHECK(in->error == "No such file or directory");
+    CHECK_FALSE(missing.next().has_value());
+    CHECK(has_image_extension("a/B.JPEG"));
+    CHECK_FALSE(has_image_extension("a.jpg/readme"));
+    CHECK_FALSE(has_image_extension("movie.mp4"));
+}

@@ -48,8 +48,9 @@ const char* align_mode_name(AlignMode mode) {
 
 float Alignment::AxisMap::apply(float x) const {
     if (from.empty()) return x;
+    if (from.size() == 1) return to.front();  // a constant reference says nothing about x
     // Clamp outside the reference range: extrapolating would leave the catalogue's range.
-    if (x <= from.front()) return to.front();
+    if (x <= from.front()) return to.front();  // also covers a single knot
     if (x >= from.back()) return to.back();
     const auto it = std::upper_bound(from.begin(), from.end(), x);
     const std::size_t hi = static_cast<std::size_t>(it - from.begin());
@@ -82,16 +83,24 @@ Alignment Alignment::fit(AlignMode mode, const ReferenceDistribution* reference,
             m.from = {ref.front(), ref.back()};
             m.to = {*cmin, *cmax};
         } else {
-            // Equal-quantile knots: the reference's i-th quantile maps to the catalogue's.
-            m.from = ref;
+            // Equal-quantile knots: the reference's i-th quantile maps to the catalogue's. Tied
+            // reference knots merge into one whose target is the mean of theirs, so the map stays
+            // a function (scripts/img2music_songs/matching.py is the reference implementation).
             const std::vector<float> cq = catalogue_quantiles(std::move(cat), kCatalogueQuantiles);
-            m.to.resize(ref.size());
-            for (std::size_t i = 0; i < ref.size(); ++i) {
-                const double q = static_cast<double>(i) / static_cast<double>(ref.size() - 1);
-                m.to[i] = quantile_of_sorted(cq, q);
+            for (std::size_t i = 0; i < ref.size();) {
+                std::size_t j = i;
+                double sum = 0.0;
+                for (; j < ref.size() && ref[j] == ref[i]; ++j)
+                    sum += quantile_of_sorted(cq, static_cast<double>(j) / static_cast<double>(ref.size() - 1));
+                m.from.push_back(ref[i]);
+                m.to.push_back(static_cast<float>(sum / static_cast<double>(j - i)));
+                i = j;
             }
         }
-        if (m.from.front() >= m.from.back()) m.from = {};  // degenerate reference: identity
+        if (mode == AlignMode::MinMax && m.from[0] >= m.from[1]) {  // a constant reference: the catalogue's middle
+            m.from = {m.from[0]};
+            m.to = {(m.to[0] + m.to[1]) / 2};
+        }
         return m;
     };
     a.valence_ = fit_axis(reference->valence, std::move(cat_v));

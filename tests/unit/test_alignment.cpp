@@ -61,3 +61,20 @@ TEST_CASE("Alignment needs a reference distribution") {
     CHECK(parse_align_mode("minmax") == AlignMode::MinMax);
     CHECK_THROWS_AS(parse_align_mode("zscore"), Error);
 }
+
+TEST_CASE("Alignment quantile merges tied reference knots into their mean") {
+    ReferenceDistribution ref;
+    // Half the reference sits exactly at 0.5: knots 0..50 are 0.5, then rising to 1.
+    for (int i = 0; i <= 100; ++i) {
+        const float x = i <= 50 ? 0.5F : 0.5F + 0.5F * static_cast<float>(i - 50) / 50.0F;
+        ref.valence.push_back(x);
+        ref.arousal.push_back(x);
+    }
+    std::vector<VA> catalogue;
+    for (int i = 0; i <= 1000; ++i) catalogue.push_back(VA{static_cast<float>(i) / 1000.0F, static_cast<float>(i) / 1000.0F});
+    const Alignment a = Alignment::fit(AlignMode::Quantile, &ref, catalogue);
+    // The tied knot 0.5 stands for catalogue quantiles 0..0.5: their mean is 0.25.
+    CHECK(a.apply(VA{0.5F, 0.5F}).valence == Approx(0.25).margin(1e-4));
+    CHECK(a.apply(VA{0.2F, 0.2F}).valence == Approx(0.25).margin(1e-4));  // clamped below
+    CHECK(a.apply(VA{1.0F, 1.0F}).valence == Approx(1.0).margin(1e-4));
+}

@@ -1,6 +1,7 @@
 #include "img2music/va_model.hpp"
 
 #include "img2music/error.hpp"
+#include "img2music/sha256.hpp"
 
 #include <ATen/Parallel.h>
 #include <torch/script.h>
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -56,10 +58,18 @@ VaModel::VaModel(VaModel&&) noexcept = default;
 VaModel& VaModel::operator=(VaModel&&) noexcept = default;
 VaModel::~VaModel() = default;
 
-VaModel VaModel::load(const std::string& path) {
+VaModel VaModel::load(const std::string& path, const std::string& expected_sha256) {
     struct stat info {};
     if (::stat(path.c_str(), &info) != 0) throw ResourceError(path + ": cannot open model: " + std::strerror(errno));
     if (S_ISDIR(info.st_mode)) throw ResourceError(path + ": is a directory, not a model file");
+    if (!expected_sha256.empty()) {
+        std::string expected = expected_sha256;
+        std::transform(expected.begin(), expected.end(), expected.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        const std::string actual = sha256_file_hex(path);
+        if (actual != expected)
+            throw ResourceError(path + ": sha256 is " + actual + ", not the pinned " + expected + "; refusing to load it");
+    }
 
     auto impl = std::make_unique<Impl>();
     impl->path = path;

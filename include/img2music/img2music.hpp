@@ -24,14 +24,17 @@
 #pragma once
 
 #include "img2music/alignment.hpp"
+#include "img2music/directory_walker.hpp"
 #include "img2music/error.hpp"
 #include "img2music/image.hpp"
+#include "img2music/input_source.hpp"
 #include "img2music/model_metadata.hpp"
 #include "img2music/output_format.hpp"
 #include "img2music/output_sink.hpp"
 #include "img2music/pipeline.hpp"
 #include "img2music/preprocess_spec.hpp"
 #include "img2music/recommender.hpp"
+#include "img2music/sha256.hpp"
 #include "img2music/song_table.hpp"
 #include "img2music/types.hpp"
 #include "img2music/va_model.hpp"

@@ -18,8 +18,9 @@ namespace img2music {
 class VaModel {
 public:
     // Loads the model and its metadata and runs a probe batch to check the output shape.
-    // Throws ResourceError naming `path` and the reason.
-    static VaModel load(const std::string& path);
+    // A TorchScript file is a program: with `expected_sha256` (64 hex digits) the file must
+    // hash to it before anything in it is parsed. Throws ResourceError naming `path` and the reason.
+    static VaModel load(const std::string& path, const std::string& expected_sha256 = "");
 
     VaModel(VaModel&&) noexcept;
     VaModel& operator=(VaModel&&) noexcept;

@@ -37,6 +37,14 @@ void declare_options(CLI::App& app, Options& o) {
     app.add_flag("-0,--null", o.null_separated, "Paths on stdin are NUL-separated (find -print0)");
     app.add_option("-k,--top", o.top, "Songs per input (1..size of the song table)")->check(CLI::Range(1, 1000000))->capture_default_str();
     app.add_option("--model", o.model, "TorchScript model with img2music.json metadata")->check(CLI::ExistingFile)->capture_default_str();
+    app.add_option("--model-sha256", o.model_sha256, "Refuse the model unless its file has this SHA-256 (64 hex digits)")
+        ->type_name("HEX")
+        ->check(CLI::Validator(
+            [](std::string& v) {
+                const bool ok = v.size() == 64 && v.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
+                return ok ? std::string() : std::string("expected 64 hexadecimal digits");
+            },
+            "HEX64"));
     app.add_option("--songs", o.songs, "Song table, CSV or JSON (docs/song-table.md)")->check(CLI::ExistingFile)->capture_default_str();
     app.add_option("-f,--format", o.format,
                    "Output format: auto = table on a terminal, jsonl otherwise (with --output: by the file's extension)")

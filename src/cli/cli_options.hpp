@@ -12,6 +12,7 @@ struct Options {
     std::vector<std::string> inputs;
     int top = 10;
     std::string model;
+    std::string model_sha256;
     std::string songs;
     std::string format = "auto";
     std::string align = "quantile";

@@ -80,11 +80,11 @@ void message(const std::string& text) {
 void print_version(const Options& o) {
     std::cout << "img2music " << version() << " (" << inference_backend_version() << ", " << image_backend_version() << ")\n";
     try {
-        const VaModel model = VaModel::load(o.model);
+        const VaModel model = VaModel::load(o.model, o.model_sha256);
         const ModelMetadata& m = model.metadata();
-        std::cout << "model: " << o.model << "\n  name: " << m.name << "\n  arch: " << m.arch << "\n  input: " << m.preprocess.input_width
-                  << "x" << m.preprocess.input_height << "\n  provenance: " << m.provenance_json << "\n  metrics: " << m.metrics_json
-                  << '\n';
+        std::cout << "model: " << o.model << "\n  sha256: " << sha256_file_hex(o.model) << "\n  name: " << m.name << "\n  arch: " << m.arch
+                  << "\n  input: " << m.preprocess.input_width << "x" << m.preprocess.input_height
+                  << "\n  provenance: " << m.provenance_json << "\n  metrics: " << m.metrics_json << '\n';
     } catch (const Error& e) {
         std::cout << "model: " << e.what() << '\n';
     }
@@ -118,7 +118,7 @@ int run(const Options& o) {
     set_inference_threads(o.threads);
     set_image_threads(1);  // the pipeline decodes several images at once
 
-    const VaModel model = VaModel::load(o.model);
+    const VaModel model = VaModel::load(o.model, o.model_sha256);
     const SongTable songs = SongTable::load(o.songs);
     if (static_cast<std::size_t>(o.top) > songs.size()) {
         message("--top " + std::to_string(o.top) + " is larger than the song table (" + std::to_string(songs.size()) + " songs in " +

@@ -117,6 +117,13 @@ expect_exit 2 "align without reference" -- "$bin" --model data/models/no_referen
 expect_exit 0 "default align without reference" -- "$bin" --model data/models/no_reference.pt --songs "$songs" data/images/red.png
 expect_stderr "default align note" "note: .*no reference distribution"
 
+# --- --model-sha256 pins the model file ---
+sum=$(sha256sum "$model" | cut -d' ' -f1)
+expect_exit 0 "pinned model" -- run --model-sha256 "$sum" data/images/red.png
+expect_exit 2 "pinned model mismatch" -- run --model-sha256 "$(printf '0%.0s' $(seq 64))" data/images/red.png
+expect_stderr "pin mismatch message" "tiny_va.pt: sha256 is $sum, not the pinned 0\{64\}; refusing to load it$"
+expect_exit 2 "pin not hex" -- run --model-sha256 xyz data/images/red.png
+
 # --- environment variables choose the defaults ---
 expect_exit 0 "env defaults" -- env IMG2MUSIC_MODEL="$model" IMG2MUSIC_SONGS="$songs" "$bin" --top 3 --format jsonl data/images/red.png
 if [ "$(head -1 golden/basic.jsonl)" = "$(cat "$tmp/out")" ]; then pass; else fail "env defaults output"; fi

@@ -2,12 +2,14 @@
 // the song table, streams records to stdout and messages to stderr, maps outcomes to exit codes.
 #include "cli/cli_options.hpp"
 #include "cli/input_list.hpp"
+#include "cli/stderr_filter.hpp"
 
 #include "img2music/img2music.hpp"
 
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -21,6 +23,7 @@ using namespace img2music;
 using namespace img2music::cli;
 
 volatile std::sig_atomic_t g_interrupted = 0;
+std::FILE* g_err = stderr;  // the real stderr (see StderrFilter)
 void on_interrupt(int /*signal*/) { g_interrupted = 1; }
 
 // Stops handing out inputs once Ctrl-C was pressed, so the run ends after the batch in hand.
@@ -53,11 +56,12 @@ public:
             n += std::snprintf(line + n, sizeof line - static_cast<std::size_t>(n), "  %zu%%  ETA %ld:%02ld",
                                100 * done / std::max<std::size_t>(*total_, 1), eta / 60, eta % 60);
         }
-        std::fprintf(stderr, "%s\033[K", line);
+        std::fprintf(g_err, "%s\033[K", line);
+        std::fflush(g_err);
         shown_ = true;
     }
     void clear() {
-        if (shown_) std::fprintf(stderr, "\r\033[K");
+        if (shown_) std::fprintf(g_err, "\r\033[K");
         shown_ = false;
     }
 
@@ -74,7 +78,8 @@ Progress* g_progress = nullptr;  // cleared before each message so lines do not 
 
 void message(const std::string& text) {
     if (g_progress != nullptr) g_progress->clear();
-    std::cerr << "img2music: " << text << '\n';
+    std::fprintf(g_err, "img2music: %s\n", text.c_str());
+    std::fflush(g_err);
 }
 
 void print_version(const Options& o) {
@@ -113,6 +118,10 @@ OutputFormat format_for_file(const std::string& path) {
 int run(const Options& o) {
     if (o.inputs.empty()) {
         message("no input given (try: img2music photo.jpg, or '-' to read paths from stdin; --help for more)");
+        return kExitUsage;
+    }
+    if (o.null_separated && std::find(o.inputs.begin(), o.inputs.end(), "-") == o.inputs.end()) {
+        message("-0/--null reads NUL-separated paths from stdin, but no '-' input was given");
         return kExitUsage;
     }
     set_inference_threads(o.threads);
@@ -194,6 +203,10 @@ int main(int argc, char** argv) {
     ::sigaction(SIGINT, &interrupt, nullptr);
     std::ios::sync_with_stdio(false);
 
+    // From here on fd 2 carries only what libraries print; our messages use g_err.
+    const StderrFilter filter;
+    g_err = filter.out();
+
     CLI::App app{"img2music"};
     Options options;
     declare_options(app, options);
@@ -204,8 +217,7 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForAllHelp& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        message(e.what());
-        std::cerr << "Run with --help for more information.\n";
+        message(std::string(e.what()) + " (run with --help for more information)");
         return kExitUsage;
     }
 

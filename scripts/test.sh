@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
-# Runs every test: sets up and builds (scripts/setup.sh), then ctest runs the C++ unit tests,
-# the end-to-end tests of the binary and the Python script tests.
-#   usage: scripts/test.sh [extra ctest arguments, e.g. -R unit]
+# Runs every test:
+#   1. sets up and builds (scripts/setup.sh), then ctest runs the C++ unit tests, the end-to-end
+#      tests of the binary (golden outputs, bad-input suite) and the Python script tests;
+#   2. the unit and end-to-end tests again in an AddressSanitizer + UBSan build (build-asan/);
+#   3. each libFuzzer target for FUZZ_SECONDS (default 20) on its seed corpus (scripts/fuzz.sh).
+# IMG2MUSIC_QUICK=1 runs step 1 only. Extra arguments go to the first ctest (e.g. -R unit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-build_dir=${BUILD_DIR:-build}
-# Tests that need ../shared fail (not skip) when it is missing under CI=true.
 if [ "${CI:-}" = true ] && [ ! -d ../shared ]; then
-  echo "test: ../shared is missing; the data and model tests need it" >&2
+  echo "test: ../shared is missing; the data and model tests will fail" >&2
 fi
-cd "$build_dir"
-ctest --output-on-failure -j "$(nproc)" "$@"
+
+(cd build && ctest --output-on-failure -j "$(nproc)" "$@")
+[ "${IMG2MUSIC_QUICK:-0}" = 1 ] && exit 0
+
+echo "test: unit and end-to-end tests under AddressSanitizer + UndefinedBehaviorSanitizer" >&2
+BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo CMAKE_ARGS="-DIMG2MUSIC_SANITIZE=ON -DIMG2MUSIC_BUILD_BENCH=OFF" scripts/setup.sh
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --output-on-failure -j "$(nproc)" -R "unit|e2e" -E "shipped|preprocess")
+
+echo "test: fuzzing" >&2
+scripts/fuzz.sh "${FUZZ_SECONDS:-20}"

@@ -7,6 +7,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -30,7 +31,9 @@ bool jpeg_has_end_marker(const std::uint8_t* data, std::size_t size) {
 // Width and height from a PNG or JPEG header, without decoding (0x0 when unknown), so that
 // decompression bombs are refused with a clear message before any pixel memory is touched.
 std::pair<std::uint32_t, std::uint32_t> declared_size(const std::uint8_t* d, std::size_t n) {
-    auto be32 = [d](std::size_t i) { return (std::uint32_t{d[i]} << 24U) | (std::uint32_t{d[i + 1]} << 16U) | (std::uint32_t{d[i + 2]} << 8U) | d[i + 3]; };
+    auto be32 = [d](std::size_t i) {
+        return (std::uint32_t{d[i]} << 24U) | (std::uint32_t{d[i + 1]} << 16U) | (std::uint32_t{d[i + 2]} << 8U) | d[i + 3];
+    };
     auto be16 = [d](std::size_t i) { return static_cast<std::uint32_t>((d[i] << 8U) | d[i + 1]); };
     if (n >= 24 && std::memcmp(d, "\x89PNG\r\n\x1a\n", 8) == 0 && std::memcmp(d + 12, "IHDR", 4) == 0) return {be32(16), be32(20)};
     if (is_jpeg(d, n)) {
@@ -51,8 +54,10 @@ std::pair<std::uint32_t, std::uint32_t> declared_size(const std::uint8_t* d, std
     return {0, 0};
 }
 
+std::atomic<std::int64_t> g_max_pixels{kMaxImagePixels};
+
 std::string too_large(std::uint64_t w, std::uint64_t h) {
-    return "image too large: " + std::to_string(w) + "x" + std::to_string(h) + " pixels (limit " + std::to_string(kMaxImagePixels) +
+    return "image too large: " + std::to_string(w) + "x" + std::to_string(h) + " pixels (limit " + std::to_string(g_max_pixels.load()) +
            "), refused before decoding";
 }
 
@@ -60,7 +65,7 @@ std::string too_large(std::uint64_t w, std::uint64_t h) {
 // before allocating pixels; lower its default (2^30) to ours unless the user set it.
 void limit_decoded_pixels() {
     static std::once_flag once;
-    std::call_once(once, [] { ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(kMaxImagePixels).c_str(), 0); });
+    std::call_once(once, [] { ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(g_max_pixels.load()).c_str(), 0); });
 }
 
 // Any decoded cv::Mat (1-4 channels, 8/16-bit or float) -> 8-bit RGB.
@@ -119,7 +124,8 @@ Image Image::decode(const std::uint8_t* data, std::size_t size, const std::strin
     limit_decoded_pixels();
     const bool jpeg = is_jpeg(data, size);
     const auto [declared_w, declared_h] = declared_size(data, size);
-    if (std::uint64_t{declared_w} * declared_h > static_cast<std::uint64_t>(kMaxImagePixels)) throw InputError(name + ": " + too_large(declared_w, declared_h));
+    if (std::uint64_t{declared_w} * declared_h > static_cast<std::uint64_t>(g_max_pixels.load()))
+        throw InputError(name + ": " + too_large(declared_w, declared_h));
     if (jpeg && !jpeg_has_end_marker(data, size)) throw InputError(name + ": truncated JPEG (no end-of-image marker)");
     if (size >= 6 && (std::memcmp(data, "GIF87a", 6) == 0 || std::memcmp(data, "GIF89a", 6) == 0)) {
         throw InputError(name + ": GIF images are not supported (OpenCV " CV_VERSION " has no GIF decoder); convert it to PNG");
@@ -132,11 +138,12 @@ Image Image::decode(const std::uint8_t* data, std::size_t size, const std::strin
         decoded = cv::imdecode(encoded, jpeg ? cv::IMREAD_COLOR : cv::IMREAD_UNCHANGED);
     } catch (const cv::Exception& e) {
         const std::string what = e.what();
-        if (what.find("CV_IO_MAX_IMAGE_PIXELS") != std::string::npos) throw InputError(name + ": image too large (over " + std::to_string(kMaxImagePixels) + " pixels), refused before decoding");
+        if (what.find("CV_IO_MAX_IMAGE_PIXELS") != std::string::npos)
+            throw InputError(name + ": image too large (over " + std::to_string(g_max_pixels.load()) + " pixels), refused before decoding");
         throw InputError(name + ": cannot decode image: " + first_line(e.err));
     }
     if (decoded.empty()) throw InputError(name + ": not a supported image, or corrupt");
-    if (static_cast<std::int64_t>(decoded.cols) * decoded.rows > kMaxImagePixels) {
+    if (static_cast<std::int64_t>(decoded.cols) * decoded.rows > g_max_pixels.load()) {
         throw InputError(name + ": image too large (" + std::to_string(decoded.cols) + "x" + std::to_string(decoded.rows) + " pixels)");
     }
     auto impl = std::make_shared<Impl>();
@@ -151,6 +158,9 @@ Image Image::from_rgb(const std::uint8_t* rgb, int width, int height) {
 }
 
 void set_image_threads(int n) { cv::setNumThreads(n); }
+
+void set_max_image_pixels(std::int64_t pixels) { g_max_pixels = pixels; }
+std::int64_t max_image_pixels() { return g_max_pixels.load(); }
 
 std::string image_backend_version() { return std::string("OpenCV ") + CV_VERSION; }
 

@@ -47,6 +47,11 @@ private:
 // Images larger than this many pixels are refused before decoding (decompression bombs).
 constexpr std::int64_t kMaxImagePixels = 16384LL * 16384LL;
 
+// Lowers (or raises) that limit for this process; call before the first decode. The fuzzers
+// use a small one so that a valid but huge image is not mistaken for a memory blow-up.
+void set_max_image_pixels(std::int64_t pixels);
+std::int64_t max_image_pixels();
+
 // Resizes, crops and normalises `image` as `spec` says, writing spec.tensor_size() floats to
 // `out` in CHW order (channel planes R, G, B, each input_height*input_width, row-major).
 void preprocess(const Image& image, const PreprocessSpec& spec, float* out);

@@ -1,4 +1,5 @@
-// img2music command line. The only place that sees argv: parses flags, loads the model and
+// img2music command line, built as libimg2music_cli.so and entered from the launcher
+// (launcher.cpp) through img2music_cli_main. The only place that sees argv: parses flags, loads the model and
 // the song table, streams records to stdout and messages to stderr, maps outcomes to exit codes.
 #include "cli/cli_options.hpp"
 #include "cli/input_list.hpp"
@@ -193,7 +194,8 @@ int run(const Options& o) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+// Called by the launcher (launcher.cpp) once the OpenMP wait policy is set.
+extern "C" __attribute__((visibility("default"))) int img2music_cli_main(int argc, char** argv) {
     // A closed reader shows up as EPIPE from write(2) and ends the run quietly.
     std::signal(SIGPIPE, SIG_IGN);
     // Ctrl-C finishes the batch in hand and flushes it; no SA_RESTART so a blocked stdin read ends.

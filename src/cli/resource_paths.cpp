@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cstdlib>
 #include <vector>
 
@@ -30,7 +31,12 @@ std::string default_resource(const char* env_var, const std::string& relative) {
     const std::string dir = executable_dir();
     const std::vector<std::string> candidates = {dir + "/../share/img2music/" + relative, dir + "/../" + relative};
     for (const std::string& c : candidates) {
-        if (is_file(c)) return c;
+        if (!is_file(c)) continue;
+        char* resolved = ::realpath(c.c_str(), nullptr);  // "build/../models/x" reads better as ".../models/x"
+        if (resolved == nullptr) return c;
+        std::string path(resolved);
+        std::free(resolved);
+        return path;
     }
     return candidates.back();
 }

@@ -1,0 +1,126 @@
+"""OASIS data: location of ../shared, ratings table, theme groups, folds, data checksum."""
+import csv
+import hashlib
+import io
+import os
+import re
+from typing import Dict, List, Optional
+
+import numpy as np
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ENV_SHARED = "IMG2MUSIC_SHARED"
+
+
+def shared_dir(arg: Optional[str] = None) -> str:
+    """--shared flag, else $IMG2MUSIC_SHARED, else <repo root>/../shared."""
+    if arg:
+        return arg
+    if os.environ.get(ENV_SHARED):
+        return os.environ[ENV_SHARED]
+    return os.path.normpath(os.path.join(REPO_ROOT, "..", "shared"))
+
+
+def oasis_dir(shared: str) -> str:
+    return os.path.join(shared, "data", "oasis")
+
+
+def mobilenet_dir(shared: str) -> str:
+    return os.path.join(shared, "weights", "mobilenet_v1_0.75_224_tfjs")
+
+
+def theme_group(name: str) -> str:
+    """'Beach 2' -> 'Beach' (themes of one subject share a group)."""
+    return re.sub(r"\s*\d+$", "", name.strip())
+
+
+def _read_text_any_newline(path: str) -> str:
+    with open(path, "rb") as f:
+        raw = f.read()
+    text = raw.decode("utf-8-sig")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def load_oasis(odir: str) -> List[Dict]:
+    """Rows of OASIS.csv (CR line ends, unnamed first column, trailing spaces stripped):
+    dicts with name, group, category, path, valence, arousal (1-7 means)."""
+    text = _read_text_any_newline(os.path.join(odir, "OASIS.csv"))
+    rows = list(csv.reader(io.StringIO(text)))
+    header = [h.strip() for h in rows[0]]
+    col = {h: i for i, h in enumerate(header)}
+    out = []
+    for r in rows[1:]:
+        if not r or not any(c.strip() for c in r):
+            continue
+        name = r[col["Theme"]].strip()
+        path = os.path.join(odir, "images", name + ".jpg")
+        out.append(dict(id=r[0].strip(), name=name, group=theme_group(name),
+                        category=r[col["Category"]].strip(), path=path,
+                        valence=float(r[col["Valence_mean"]]), arousal=float(r[col["Arousal_mean"]])))
+    return out
+
+
+def target_scale(rows: List[Dict]) -> Dict:
+    v = [r["valence"] for r in rows]
+    a = [r["arousal"] for r in rows]
+    return {"description": "OASIS mean rating (1-7 Likert) min-max scaled over the %d images" % len(rows),
+            "valence": {"min": min(v), "max": max(v)}, "arousal": {"min": min(a), "max": max(a)}}
+
+
+def scaled_targets(rows: List[Dict], scale: Dict) -> np.ndarray:
+    """[N, 2] float32 in [0, 1]."""
+    out = np.zeros((len(rows), 2), dtype=np.float32)
+    for i, r in enumerate(rows):
+        for j, k in enumerate(("valence", "arousal")):
+            lo, hi = scale[k]["min"], scale[k]["max"]
+            out[i, j] = (r[k] - lo) / (hi - lo)
+    return out
+
+
+def _sha256_file(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def data_sha256(odir: str, rows: List[Dict]) -> str:
+    """sha256 over 'OASIS.csv <sha256>\\n' then '<image file name> <sha256>\\n' for the used images
+    in sorted name order."""
+    h = hashlib.sha256()
+    h.update(("OASIS.csv %s\n" % _sha256_file(os.path.join(odir, "OASIS.csv"))).encode())
+    for r in sorted(rows, key=lambda r: os.path.basename(r["path"])):
+        h.update(("%s %s\n" % (os.path.basename(r["path"]), _sha256_file(r["path"]))).encode())
+    return h.hexdigest()
+
+
+def _group_partition(groups: List[str], n_parts: int, seed: int) -> np.ndarray:
+    """Assign each item a part 0..n_parts-1 so that groups never straddle parts: groups in a
+    seeded random order, largest first (stable), each to the part with the fewest items so far."""
+    rng = np.random.RandomState(seed)
+    uniq = sorted(set(groups))
+    order = [uniq[i] for i in rng.permutation(len(uniq))]
+    size = {g: 0 for g in uniq}
+    for g in groups:
+        size[g] += 1
+    order.sort(key=lambda g: -size[g])  # stable: ties keep the random order
+    load = [0] * n_parts
+    part_of = {}
+    for g in order:
+        p = int(np.argmin(load))
+        part_of[g] = p
+        load[p] += size[g]
+    return np.array([part_of[g] for g in groups], dtype=np.int64)
+
+
+def make_folds(groups: List[str], k: int, seed: int) -> np.ndarray:
+    """Fold index (0..k-1) for each item, grouped by theme."""
+    return _group_partition(groups, k, seed)
+
+
+def inner_split(groups: List[str], idx: np.ndarray, val_fraction: float, seed: int):
+    """Split training indices idx into (train, val) by group; val is about val_fraction."""
+    n_parts = max(2, int(round(1.0 / val_fraction)))
+    parts = _group_partition([groups[i] for i in idx], n_parts, seed)
+    return idx[parts != 0], idx[parts == 0]

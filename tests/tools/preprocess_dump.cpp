@@ -18,8 +18,12 @@ int main(int argc, char** argv) {
     }
     try {
         // Reuse the real metadata parser: wrap the preprocess block in a minimal document.
-        const nlohmann::json doc = {{"format", "img2music-model"}, {"format_version", 1}, {"name", "dump"}, {"arch", "dump"},
-                                    {"outputs", {"valence", "arousal"}}, {"preprocess", nlohmann::json::parse(argv[1])}};
+        const nlohmann::json doc = {{"format", "img2music-model"},
+                                    {"format_version", 1},
+                                    {"name", "dump"},
+                                    {"arch", "dump"},
+                                    {"outputs", {"valence", "arousal"}},
+                                    {"preprocess", nlohmann::json::parse(argv[1])}};
         const img2music::ModelMetadata meta = img2music::parse_model_metadata(doc.dump(), "spec");
         std::vector<float> out(meta.preprocess.tensor_size());
         img2music::preprocess(img2music::Image::load(argv[2]), meta.preprocess, out.data());

@@ -10,6 +10,8 @@ import unittest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(REPO, "scripts"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from shared_data import require_shared  # noqa: E402
 
 import torch  # noqa: E402
 
@@ -17,16 +19,6 @@ from img2music_model import backbones, data  # noqa: E402
 from img2music_model.metadata import preprocess_block  # noqa: E402
 from img2music_model.mobilenet_v1 import TFSamePad  # noqa: E402
 from img2music_model.preprocess import preprocess_file  # noqa: E402
-
-
-def require_shared():
-    shared = data.shared_dir()
-    if not os.path.isfile(os.path.join(data.oasis_dir(shared), "OASIS.csv")):
-        msg = "shared data not found at %s (set IMG2MUSIC_SHARED)" % shared
-        if os.environ.get("CI") == "true":
-            raise AssertionError(msg)
-        raise unittest.SkipTest(msg)
-    return shared
 
 
 class TFSamePadTest(unittest.TestCase):

@@ -16,6 +16,8 @@ import zipfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(REPO, "scripts"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from shared_data import require_shared  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -27,16 +29,6 @@ from img2music_model.preprocess import preprocess_file  # noqa: E402
 SHIPPED = os.path.join(REPO, "models", "img2music.pt")
 REQUIRED_TOP = ("format", "format_version", "name", "arch", "outputs", "preprocess")
 REQUIRED_PP = ("input_height", "input_width", "resize", "interpolation", "pixel_scale", "mean", "std")
-
-
-def require_shared():
-    shared = data.shared_dir()
-    if not os.path.isfile(os.path.join(data.oasis_dir(shared), "OASIS.csv")):
-        msg = "shared data not found at %s (set IMG2MUSIC_SHARED)" % shared
-        if os.environ.get("CI") == "true":
-            raise AssertionError(msg)
-        raise unittest.SkipTest(msg)
-    return shared
 
 
 def sha(path):

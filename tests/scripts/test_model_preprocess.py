@@ -12,6 +12,8 @@ import unittest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(REPO, "scripts"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from shared_data import require_shared  # noqa: E402
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
@@ -24,16 +26,6 @@ MOBILENET = {"input_height": 224, "input_width": 224, "resize": "shorter_side", 
              "interpolation": "area", "pixel_scale": 1 / 127.5, "mean": [1.0, 1.0, 1.0], "std": [1.0, 1.0, 1.0]}
 IDENT = {"input_height": 4, "input_width": 6, "resize": "stretch", "interpolation": "linear",
          "pixel_scale": 1.0, "mean": [0.0, 0.0, 0.0], "std": [1.0, 1.0, 1.0]}
-
-
-def require_shared():
-    shared = data.shared_dir()
-    if not os.path.isfile(os.path.join(data.oasis_dir(shared), "OASIS.csv")):
-        msg = "shared data not found at %s (set IMG2MUSIC_SHARED)" % shared
-        if os.environ.get("CI") == "true":
-            raise AssertionError(msg)
-        raise unittest.SkipTest(msg)
-    return shared
 
 
 class DecodeTest(unittest.TestCase):

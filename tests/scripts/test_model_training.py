@@ -12,6 +12,8 @@ import unittest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(REPO, "scripts"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from shared_data import require_shared  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -19,16 +21,6 @@ import torch  # noqa: E402
 import train_va_model as T  # noqa: E402
 from img2music_model import data, export  # noqa: E402
 from img2music_model.train import predict_cached, train_net  # noqa: E402
-
-
-def require_shared():
-    shared = data.shared_dir()
-    if not os.path.isfile(os.path.join(data.oasis_dir(shared), "OASIS.csv")):
-        msg = "shared data not found at %s (set IMG2MUSIC_SHARED)" % shared
-        if os.environ.get("CI") == "true":
-            raise AssertionError(msg)
-        raise unittest.SkipTest(msg)
-    return shared
 
 
 def quiet(msg):

@@ -12,17 +12,11 @@ import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from shared_data import require_shared  # noqa: E402
 from img2music_songs import normalize, paths  # noqa: E402
 
 AUDIO = "danceability,key,loudness,mode,speechiness,instrumentalness,liveness,tempo"
-
-
-def require_shared(test):
-    if not os.path.isdir(paths.shared_dir()):
-        msg = "shared data not found at %s" % paths.shared_dir()
-        if os.environ.get("CI") == "true":
-            test.fail(msg + " (CI=true: the data is required)")
-        test.skipTest(msg)
 
 
 class Normalisation(unittest.TestCase):

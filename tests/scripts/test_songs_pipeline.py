@@ -13,18 +13,12 @@ import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from shared_data import require_shared  # noqa: E402
 from img2music_songs import paths  # noqa: E402
 
 COLUMNS = ["id", "spotify_id", "artist", "track", "album", "genre", "subgenre", "year",
            "popularity", "valence", "arousal", "va_source"]
-
-
-def require_shared(test):
-    if not os.path.isdir(paths.shared_dir()):
-        msg = "shared data not found at %s" % paths.shared_dir()
-        if os.environ.get("CI") == "true":
-            test.fail(msg + " (CI=true: the data is required)")
-        test.skipTest(msg)
 
 
 def build_small(out):

@@ -47,17 +47,6 @@ def build_untrained(arch, input_size=224, random_init=True, backbone_weights=Non
     return net.eval(), meta
 
 
-def _reexec_with_fixed_hash_seed():
-    """TorchScript writes some class attributes in Python set order: fix the hash seed so that
-    rebuilding gives a byte-identical model file."""
-    if argv_is_main and os.environ.get("PYTHONHASHSEED") != "0":
-        env = dict(os.environ, PYTHONHASHSEED="0")
-        os.execve(sys.executable, [sys.executable] + sys.argv, env)
-
-
-argv_is_main = False
-
-
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--arch", default="vgg19_bn")
@@ -86,6 +75,5 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    argv_is_main = True
-    _reexec_with_fixed_hash_seed()
+    export.reexec_with_fixed_hash_seed()
     sys.exit(main())

@@ -289,17 +289,6 @@ def train_net_stop(S, hp, stop, seed, log):
     return train_net(S["net"], S["maps"], S["taps"], S["y"], np.arange(len(S["y"])), None, hp, seed, log)
 
 
-def _reexec_with_fixed_hash_seed():
-    """TorchScript writes some class attributes in Python set order: fix the hash seed so that
-    rebuilding gives a byte-identical model file."""
-    if argv_is_main and os.environ.get("PYTHONHASHSEED") != "0":
-        env = dict(os.environ, PYTHONHASHSEED="0")
-        os.execve(sys.executable, [sys.executable] + sys.argv, env)
-
-
-argv_is_main = False
-
-
 def main(argv=None):
     a = parse_args(argv)
     if a.mode == "cv":
@@ -309,6 +298,5 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    argv_is_main = True
-    _reexec_with_fixed_hash_seed()
+    export.reexec_with_fixed_hash_seed()
     main()

@@ -7,6 +7,8 @@ loads such archives normally; only error messages lose Python source locations.
 """
 import io
 import json
+import os
+import sys
 import zipfile
 from typing import Dict, Tuple
 
@@ -59,3 +61,10 @@ def load(path: str) -> Tuple[torch.jit.ScriptModule, Dict]:
     meta = json.loads(extra[EXTRA])
     md.validate(meta)
     return m, meta
+
+
+def reexec_with_fixed_hash_seed() -> None:
+    """TorchScript writes some class attributes in Python set order: a script that saves models
+    calls this first, so that rebuilding gives a byte-identical file. Replaces the process."""
+    if os.environ.get("PYTHONHASHSEED") != "0":
+        os.execve(sys.executable, [sys.executable] + sys.argv, dict(os.environ, PYTHONHASHSEED="0"))

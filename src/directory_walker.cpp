@@ -72,7 +72,7 @@ struct DirectoryWalker::State {
     }
 };
 
-DirectoryWalker::DirectoryWalker(std::string root, bool recursive) : state_(std::make_unique<State>()) {
+DirectoryWalker::DirectoryWalker(const std::string& root, bool recursive) : state_(std::make_unique<State>()) {
     state_->recursive = recursive;
     state_->root = root;
     state_->root_failed = true;

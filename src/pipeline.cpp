@@ -137,6 +137,7 @@ std::size_t Pipeline::run(InputSource& inputs, const std::function<void(const Re
     ring.slots.resize(2 * batch_size + static_cast<std::size_t>(options_.decode_threads));
     for (Slot& s : ring.slots) s.tensor.resize(tensor);
     std::vector<std::thread> workers;
+    workers.reserve(static_cast<std::size_t>(options_.decode_threads));
     for (int t = 0; t < options_.decode_threads; ++t)
         workers.emplace_back(decode_worker, std::ref(ring), std::ref(inputs), std::cref(spec));
     auto stop_workers = [&] {

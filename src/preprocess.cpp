@@ -56,10 +56,10 @@ void preprocess(const Image& image, const PreprocessSpec& spec, float* out) {
     for (int y = 0; y < out_h; ++y) {
         const std::uint8_t* row = sized.ptr<std::uint8_t>(y);
         const std::size_t base = static_cast<std::size_t>(y) * static_cast<std::size_t>(out_w);
-        for (int x = 0; x < out_w; ++x) {
-            r[base + static_cast<std::size_t>(x)] = lut[0][row[3 * x]];
-            g[base + static_cast<std::size_t>(x)] = lut[1][row[3 * x + 1]];
-            b[base + static_cast<std::size_t>(x)] = lut[2][row[3 * x + 2]];
+        for (std::size_t x = 0; x < static_cast<std::size_t>(out_w); ++x) {
+            r[base + x] = lut[0][row[3 * x]];
+            g[base + x] = lut[1][row[3 * x + 1]];
+            b[base + x] = lut[2][row[3 * x + 2]];
         }
     }
 }

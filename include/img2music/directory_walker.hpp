@@ -18,7 +18,7 @@ bool has_image_extension(const std::string& path);
 class DirectoryWalker : public InputSource {
 public:
     // recursive = false lists only `root`'s own images.
-    DirectoryWalker(std::string root, bool recursive);
+    DirectoryWalker(const std::string& root, bool recursive);
     ~DirectoryWalker() override;
     std::optional<Input> next() override;
 

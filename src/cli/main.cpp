@@ -51,11 +51,11 @@ public:
         const double seconds = std::chrono::duration<double>(now - start_).count();
         const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0.0;
         char line[128];
-        int n = std::snprintf(line, sizeof line, "\r%zu image%s  %.1f/s", done, done == 1 ? "" : "s", rate);
+        const int n = std::snprintf(line, sizeof line, "\r%zu image%s  %.1f/s", done, done == 1 ? "" : "s", rate);
         if (total_ && rate > 0 && done <= *total_) {
             const auto eta = static_cast<long>(static_cast<double>(*total_ - done) / rate);
-            n += std::snprintf(line + n, sizeof line - static_cast<std::size_t>(n), "  %zu%%  ETA %ld:%02ld",
-                               100 * done / std::max<std::size_t>(*total_, 1), eta / 60, eta % 60);
+            std::snprintf(line + n, sizeof line - static_cast<std::size_t>(n), "  %zu%%  ETA %ld:%02ld",
+                          100 * done / std::max<std::size_t>(*total_, 1), eta / 60, eta % 60);
         }
         std::fprintf(g_err, "%s\033[K", line);
         std::fflush(g_err);

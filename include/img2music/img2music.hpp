@@ -41,6 +41,7 @@
 
 namespace img2music {
 
-inline const char* version() { return IMG2MUSIC_VERSION; }
+// The library's version, e.g. "0.1.0".
+const char* version();
 
 }  // namespace img2music

@@ -9,7 +9,6 @@ of the 9,000 slots distinct.
     /usr/bin/python3 scripts/measure_alignment.py [--binary build/img2music] [--shared ../shared]
 """
 import argparse
-import collections
 import glob
 import json
 import os
@@ -17,14 +16,19 @@ import subprocess
 import sys
 import time
 
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from img2music_songs import matching  # noqa: E402
+
 
 def hub_stats(records):
-    counts = collections.Counter()
-    for r in records:
-        counts.update({s["id"] for s in r["songs"]})
-    slots = sum(len(r["songs"]) for r in records)
-    song, most = counts.most_common(1)[0]
-    return {"lists": len(records), "slots": slots, "max_lists_per_song": most, "most_listed": song, "distinct_songs": len(counts)}
+    """matching.hub_stats over the binary's records (song ids numbered in order of appearance)."""
+    number = {}
+    lists = np.array([[number.setdefault(s["id"], len(number)) for s in r["songs"]] for r in records])
+    stats = matching.hub_stats(lists)
+    stats["most_listed"] = list(number)[int(np.bincount(lists.ravel()).argmax())]  # dicts keep insertion order
+    return stats
 
 
 def main(argv=None):

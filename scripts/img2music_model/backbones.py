@@ -10,13 +10,13 @@ fine-tuned.
 stages, i.e. multi-layer features), trainable stages, pooling, head, optional mirror TTA,
 clamp to [0, 1].
 """
-import hashlib
 import os
 from typing import List, Optional, Tuple
 
 import torch
 import torch.nn as nn
 
+from .data import sha256_file
 from .mobilenet_v1 import MobileNetV1
 
 ARCHES = ("mobilenet_v1_075", "vgg19_bn")
@@ -32,14 +32,6 @@ def canonical_arch(name: str) -> str:
     if name not in ARCHES:
         raise ValueError("unknown arch %r (choose from %s)" % (name, ", ".join(ARCHES)))
     return name
-
-
-def sha256_file(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def mobilenet_stages(tfjs_folder: Optional[str]) -> Tuple[List[nn.Module], str]:

@@ -77,7 +77,8 @@ def scaled_targets(rows: List[Dict], scale: Dict) -> np.ndarray:
     return out
 
 
-def _sha256_file(path: str) -> str:
+def sha256_file(path: str) -> str:
+    """Hex SHA-256 of a file, read in 1 MB chunks."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -89,9 +90,9 @@ def data_sha256(odir: str, rows: List[Dict]) -> str:
     """sha256 over 'OASIS.csv <sha256>\\n' then '<image file name> <sha256>\\n' for the used images
     in sorted name order."""
     h = hashlib.sha256()
-    h.update(("OASIS.csv %s\n" % _sha256_file(os.path.join(odir, "OASIS.csv"))).encode())
+    h.update(("OASIS.csv %s\n" % sha256_file(os.path.join(odir, "OASIS.csv"))).encode())
     for r in sorted(rows, key=lambda r: os.path.basename(r["path"])):
-        h.update(("%s %s\n" % (os.path.basename(r["path"]), _sha256_file(r["path"]))).encode())
+        h.update(("%s %s\n" % (os.path.basename(r["path"]), sha256_file(r["path"]))).encode())
     return h.hexdigest()
 
 

@@ -1,5 +1,7 @@
 #include "img2music/directory_walker.hpp"
 
+#include "file_util.hpp"
+
 #include <dirent.h>
 #include <sys/stat.h>
 
@@ -30,11 +32,7 @@ std::string join(const std::string& dir, const std::string& name) {
 }  // namespace
 
 bool has_image_extension(const std::string& path) {
-    const std::size_t dot = path.find_last_of('.');
-    const std::size_t slash = path.find_last_of('/');
-    if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return false;
-    std::string ext = path.substr(dot);
-    for (char& c : ext) c = static_cast<char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
+    const std::string ext = lower_extension(path);
     return std::find_if(kImageExtensions.begin(), kImageExtensions.end(), [&](const char* e) { return ext == e; }) !=
            kImageExtensions.end();
 }

@@ -20,10 +20,11 @@ namespace {
 bool is_jpeg(const std::uint8_t* data, std::size_t size) { return size >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF; }
 
 // A JPEG cut short has no end-of-image marker; libjpeg would pad it with grey and only warn.
+// Searched backwards: the marker is normally the last two bytes, after at most some trailer.
 bool jpeg_has_end_marker(const std::uint8_t* data, std::size_t size) {
-    const std::size_t window = std::min<std::size_t>(size, 1U << 20U);
-    for (std::size_t i = size - window; i + 1 < size; ++i) {
-        if (data[i] == 0xFF && data[i + 1] == 0xD9) return true;
+    const std::size_t stop = size > (1U << 20U) ? size - (1U << 20U) : 0;
+    for (std::size_t i = size; i >= stop + 2; --i) {
+        if (data[i - 2] == 0xFF && data[i - 1] == 0xD9) return true;
     }
     return false;
 }

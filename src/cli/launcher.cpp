@@ -7,30 +7,17 @@
 // for a program linked against LibTorch is before main() runs. Loading the CLI (and with it
 // LibTorch and libgomp) here, after setting the policy, costs nothing extra: the same libraries
 // are mapped either way. A policy the user set is kept.
+#include "cli/resource_paths.hpp"
+
 #include <dlfcn.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <vector>
-
-namespace {
-
-std::string executable_dir() {
-    std::vector<char> buf(4096);
-    const ssize_t n = ::readlink("/proc/self/exe", buf.data(), buf.size() - 1);
-    if (n <= 0) return ".";
-    const std::string path(buf.data(), static_cast<std::size_t>(n));
-    const std::size_t slash = path.find_last_of('/');
-    return slash == std::string::npos ? "." : path.substr(0, slash);
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
     ::setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
-    const std::string dir = executable_dir();
+    const std::string dir = img2music::cli::executable_dir();
     std::string error;
     for (const std::string& candidate : {dir + "/libimg2music_cli.so", dir + "/../" IMG2MUSIC_LIBDIR "/libimg2music_cli.so"}) {
         void* cli = ::dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL);

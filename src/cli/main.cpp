@@ -4,6 +4,7 @@
 #include "cli/cli_options.hpp"
 #include "cli/input_list.hpp"
 #include "cli/stderr_filter.hpp"
+#include "file_util.hpp"
 
 #include "img2music/img2music.hpp"
 
@@ -108,10 +109,9 @@ void print_version(const Options& o) {
 
 // --format auto with --output: the file's extension decides (.json, .csv, .tsv), else jsonl.
 OutputFormat format_for_file(const std::string& path) {
-    const std::size_t dot = path.find_last_of('.');
-    const std::string ext = dot == std::string::npos ? "" : path.substr(dot + 1);
+    const std::string ext = lower_extension(path);
     for (const char* name : {"json", "csv", "tsv", "jsonl"}) {
-        if (ext == name) return parse_output_format(name);
+        if (ext == std::string(".") + name) return parse_output_format(name);
     }
     return OutputFormat::Jsonl;
 }
@@ -135,7 +135,8 @@ int run(const Options& o) {
                 o.songs + ")");
         return kExitUsage;
     }
-    const Recommender recommender(songs);
+    const std::vector<VA> points = points_of(songs);
+    const Recommender recommender(points);
     const ModelMetadata& meta = model.metadata();
     AlignMode align = parse_align_mode(o.align);
     if (align != AlignMode::None && !meta.reference) {
@@ -146,7 +147,7 @@ int run(const Options& o) {
         if (!o.quiet) message("note: " + o.model + " has no reference distribution; matching without alignment");
         align = AlignMode::None;
     }
-    const Alignment alignment = Alignment::fit(align, meta.reference ? &*meta.reference : nullptr, points_of(songs));
+    const Alignment alignment = Alignment::fit(align, meta.reference ? &*meta.reference : nullptr, points);
 
     PipelineOptions popts;
     popts.top_k = static_cast<std::size_t>(o.top);
@@ -171,9 +172,9 @@ int run(const Options& o) {
     list_options.null_separated = o.null_separated;
     InputList arguments(o.inputs, list_options);
     InterruptibleInputs inputs(arguments);
-    std::size_t total = 0;
-    Progress progress(!o.quiet && ::isatty(STDERR_FILENO),
-                      arguments.known_count(&total) ? std::optional<std::size_t>(total) : std::nullopt);
+    const bool show_progress = !o.quiet && ::isatty(STDERR_FILENO);
+    std::size_t total = 0;  // counting stats every argument: only worth it when the line is shown
+    Progress progress(show_progress, show_progress && arguments.known_count(&total) ? std::optional<std::size_t>(total) : std::nullopt);
     g_progress = &progress;
     std::size_t done = 0;
     const std::size_t failures = pipeline.run(inputs, [&](const Record& r) {

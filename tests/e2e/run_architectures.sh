@@ -3,18 +3,13 @@
 # a vgg19_bn (random init, small input; ~80 MB, made here, never committed) and a mobilenet_v1_075.
 #   usage: run_architectures.sh BINARY PROJECT_DIR
 set -u
-bin=$(realpath "$1")
-cd "$2" || exit 2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh" "$1" "$2"
 for arch in vgg19_bn mobilenet_v1_075; do
   args=(--arch "$arch" --input-size 64 --out "$tmp/$arch.pt")
   [ "$arch" = vgg19_bn ] && args+=(--random-init)
   if ! /usr/bin/python3 scripts/export_model.py "${args[@]}" >"$tmp/export.log" 2>&1; then
-    echo "FAIL: export $arch: $(tail -3 "$tmp/export.log")"
-    failed=$((failed + 1))
+    fail "export $arch: $(tail -3 "$tmp/export.log")"
     continue
   fi
   out=$("$bin" --model "$tmp/$arch.pt" --songs tests/data/songs_small.csv --top 3 --format jsonl \
@@ -25,12 +20,10 @@ import json, sys
 recs = [json.loads(l) for l in sys.argv[1].splitlines()]
 assert len(recs) == 2 and all(0 <= r["valence"] <= 1 and 0 <= r["arousal"] <= 1 and len(r["songs"]) == 3 for r in recs), recs
 ' "$out"; then
-    passed=$((passed + 1))
+    pass
   else
-    echo "FAIL: $arch through the binary: exit $status, $(cat "$tmp/err") $out"
-    failed=$((failed + 1))
+    fail "$arch through the binary: exit $status, $(cat "$tmp/err") $out"
   fi
-  "$bin" --model "$tmp/$arch.pt" --songs tests/data/songs_small.csv --version | grep -q "arch: $arch" && passed=$((passed + 1)) || { echo "FAIL: $arch --version"; failed=$((failed + 1)); }
+  "$bin" --model "$tmp/$arch.pt" --songs tests/data/songs_small.csv --version | grep -q "arch: $arch" && pass || fail "$arch --version"
 done
-echo "architectures: $passed passed, $failed failed"
-[ $failed = 0 ]
+summary architectures

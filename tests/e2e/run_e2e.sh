@@ -4,15 +4,8 @@
 # red, arousal = mean saturation) and a 24-song test table, so every number can be checked.
 #   usage: run_e2e.sh BINARY TESTS_DIR        (UPDATE_GOLDEN=1 rewrites the golden files)
 set -u
-bin=$(realpath "$1")
-cd "$2" || exit 2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh" "$1" "$2"
 
 model=data/models/tiny_va.pt
 songs=data/songs_small.csv
@@ -162,5 +155,4 @@ grep -q "Exit status" "$tmp/out" && grep -q -- "--top" "$tmp/out" && grep -q "fi
 expect_exit 0 "version" -- "$bin" --model "$model" --songs "$songs" --version
 grep -q "name: tiny-va" "$tmp/out" && grep -q "count: 24" "$tmp/out" && pass || fail "version text: $(cat "$tmp/out")"
 
-echo "e2e: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+summary e2e

@@ -19,16 +19,16 @@ struct FileCloser {
 template <typename ErrorType>
 std::string read_whole_file(const std::string& path) {
     struct stat info {};
-    if (::stat(path.c_str(), &info) != 0) throw ErrorType(path + ": " + std::strerror(errno));
-    if (S_ISDIR(info.st_mode)) throw ErrorType(path + ": is a directory");
+    if (::stat(path.c_str(), &info) != 0) throw ErrorType(path, std::strerror(errno));
+    if (S_ISDIR(info.st_mode)) throw ErrorType(path, "is a directory");
     std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-    if (!file) throw ErrorType(path + ": " + std::strerror(errno));
+    if (!file) throw ErrorType(path, std::strerror(errno));
     std::string data;
     if (S_ISREG(info.st_mode)) data.reserve(static_cast<std::size_t>(info.st_size));
     char buffer[1 << 16];
     std::size_t got = 0;
     while ((got = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) data.append(buffer, got);
-    if (std::ferror(file.get()) != 0) throw ErrorType(path + ": read error: " + std::strerror(errno));
+    if (std::ferror(file.get()) != 0) throw ErrorType(path, std::string("read error: ") + std::strerror(errno));
     return data;
 }
 

@@ -96,7 +96,7 @@ cv::Mat to_rgb8(cv::Mat m, const std::string& name) {
             cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
             break;
         }
-        default: throw InputError(name + ": unsupported image with " + std::to_string(m.channels()) + " channels");
+        default: throw InputError(name, "unsupported image with " + std::to_string(m.channels()) + " channels");
     }
     return rgb;
 }
@@ -121,15 +121,15 @@ Image Image::load(const std::string& path) {
 }
 
 Image Image::decode(const std::uint8_t* data, std::size_t size, const std::string& name) {
-    if (size == 0) throw InputError(name + ": empty file");
+    if (size == 0) throw InputError(name, "empty file");
     limit_decoded_pixels();
     const bool jpeg = is_jpeg(data, size);
     const auto [declared_w, declared_h] = declared_size(data, size);
     if (std::uint64_t{declared_w} * declared_h > static_cast<std::uint64_t>(g_max_pixels.load()))
-        throw InputError(name + ": " + too_large(declared_w, declared_h));
-    if (jpeg && !jpeg_has_end_marker(data, size)) throw InputError(name + ": truncated JPEG (no end-of-image marker)");
+        throw InputError(name, too_large(declared_w, declared_h));
+    if (jpeg && !jpeg_has_end_marker(data, size)) throw InputError(name, "truncated JPEG (no end-of-image marker)");
     if (size >= 6 && (std::memcmp(data, "GIF87a", 6) == 0 || std::memcmp(data, "GIF89a", 6) == 0)) {
-        throw InputError(name + ": GIF images are not supported (OpenCV " CV_VERSION " has no GIF decoder); convert it to PNG");
+        throw InputError(name, "GIF images are not supported (OpenCV " CV_VERSION " has no GIF decoder); convert it to PNG");
     }
     const cv::Mat encoded(1, static_cast<int>(size), CV_8UC1, const_cast<std::uint8_t*>(data));
     cv::Mat decoded;
@@ -140,12 +140,12 @@ Image Image::decode(const std::uint8_t* data, std::size_t size, const std::strin
     } catch (const cv::Exception& e) {
         const std::string what = e.what();
         if (what.find("CV_IO_MAX_IMAGE_PIXELS") != std::string::npos)
-            throw InputError(name + ": image too large (over " + std::to_string(g_max_pixels.load()) + " pixels), refused before decoding");
-        throw InputError(name + ": cannot decode image: " + first_line(e.err));
+            throw InputError(name, "image too large (over " + std::to_string(g_max_pixels.load()) + " pixels), refused before decoding");
+        throw InputError(name, "cannot decode image: " + first_line(e.err));
     }
-    if (decoded.empty()) throw InputError(name + ": not a supported image, or corrupt");
+    if (decoded.empty()) throw InputError(name, "not a supported image, or corrupt");
     if (static_cast<std::int64_t>(decoded.cols) * decoded.rows > g_max_pixels.load()) {
-        throw InputError(name + ": image too large (" + std::to_string(decoded.cols) + "x" + std::to_string(decoded.rows) + " pixels)");
+        throw InputError(name, "image too large (" + std::to_string(decoded.cols) + "x" + std::to_string(decoded.rows) + " pixels)");
     }
     auto impl = std::make_shared<Impl>();
     impl->rgb = to_rgb8(decoded, name);

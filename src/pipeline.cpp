@@ -16,12 +16,6 @@
 namespace img2music {
 namespace {
 
-// Messages name their input ("path: reason"); a record carries the input separately.
-std::string reason_only(const std::string& message, const std::string& input) {
-    const std::string prefix = input + ": ";
-    return message.compare(0, prefix.size(), prefix) == 0 ? message.substr(prefix.size()) : message;
-}
-
 struct Slot {
     std::string path;
     std::optional<std::string> error;
@@ -95,8 +89,10 @@ void decode_worker(Ring& ring, InputSource& inputs, const PreprocessSpec& spec) 
         if (!slot.error) {
             try {
                 preprocess(Image::load(slot.path), spec, slot.tensor.data());
-            } catch (const std::exception& e) {
-                slot.error = reason_only(first_line(e.what()), slot.path);
+            } catch (const InputError& e) {
+                slot.error = e.reason();
+            } catch (const std::exception& e) {  // anything else is a bug, but still only this input's
+                slot.error = first_line(e.what());
             }
         }
         {

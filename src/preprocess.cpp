@@ -16,7 +16,7 @@ int round_half_up(double x) { return static_cast<int>(std::floor(x + 0.5)); }
 
 void preprocess(const Image& image, const PreprocessSpec& spec, float* out) {
     const cv::Mat& src = image.impl().rgb;
-    if (src.empty()) throw InputError("cannot preprocess an empty image");
+    if (src.empty()) throw InputError("", "cannot preprocess an empty image");
     const int interp = spec.interpolation == Interpolation::Area ? cv::INTER_AREA : cv::INTER_LINEAR;
     const int out_h = spec.input_height;
     const int out_w = spec.input_width;

@@ -14,15 +14,22 @@ public:
 };
 
 // One input (an image, a video frame) could not be used; the rest of a batch goes on.
+// what() is "input: reason"; reason() alone is what a record's "error" field carries.
 class InputError : public Error {
 public:
-    using Error::Error;
+    InputError(const std::string& input, const std::string& reason)
+        : Error(input.empty() ? reason : input + ": " + reason), reason_(reason) {}
+    const std::string& reason() const { return reason_; }
+
+private:
+    std::string reason_;
 };
 
 // A resource the whole run depends on (model, song table) cannot be used.
 class ResourceError : public Error {
 public:
     using Error::Error;
+    ResourceError(const std::string& resource, const std::string& reason) : Error(resource + ": " + reason) {}
 };
 
 // Writing results failed because the reader went away (closed pipe): not an error for the user.

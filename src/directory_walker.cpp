@@ -1,6 +1,7 @@
 #include "img2music/directory_walker.hpp"
 
 #include "file_util.hpp"
+#include "img2music/video.hpp"
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -35,6 +36,38 @@ bool has_image_extension(const std::string& path) {
     const std::string ext = lower_extension(path);
     return std::find_if(kImageExtensions.begin(), kImageExtensions.end(), [&](const char* e) { return ext == e; }) !=
            kImageExtensions.end();
+}
+
+bool has_media_extension(const std::string& path) { return has_image_extension(path) || has_video_extension(path); }
+
+bool natural_less(const std::string& a, const std::string& b) {
+    std::size_t i = 0;
+    std::size_t j = 0;
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    while (i < a.size() && j < b.size()) {
+        if (digit(a[i]) && digit(b[j])) {
+            // Compare the runs of digits as numbers: skip leading zeros, then longer is larger.
+            std::size_t ai = i;
+            std::size_t bj = j;
+            while (ai < a.size() && a[ai] == '0') ++ai;
+            while (bj < b.size() && b[bj] == '0') ++bj;
+            std::size_t ae = ai;
+            std::size_t be = bj;
+            while (ae < a.size() && digit(a[ae])) ++ae;
+            while (be < b.size() && digit(b[be])) ++be;
+            if (ae - ai != be - bj) return ae - ai < be - bj;
+            const int c = a.compare(ai, ae - ai, b, bj, be - bj);
+            if (c != 0) return c < 0;
+            i = ae;
+            j = be;
+            continue;
+        }
+        if (a[i] != b[j]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[j]);
+        ++i;
+        ++j;
+    }
+    if (a.size() - i != b.size() - j) return a.size() - i < b.size() - j;
+    return a < b;  // equal by number (e.g. "f01" and "f1"): fall back on bytes so the order is total
 }
 
 struct DirectoryWalker::State {
@@ -100,7 +133,7 @@ std::optional<Input> DirectoryWalker::next() {
             // Saying nothing about a directory without images would look like success.
             if (s.images == 0 && !s.root_failed) {
                 s.root_failed = true;
-                return Input{s.root, std::string(s.recursive ? "no images found" : "no images found (-r descends into subdirectories)")};
+                return Input{s.root, std::string(s.recursive ? "no images or videos found" : "no images or videos found (-r descends into subdirectories)")};
             }
             return std::nullopt;
         }
@@ -113,7 +146,7 @@ std::optional<Input> DirectoryWalker::next() {
         struct stat info {};
         if (::stat(path.c_str(), &info) != 0) {
             // A dangling link or a vanished entry matters only if it looked like an image.
-            if (has_image_extension(path)) return Input{path, std::string(std::strerror(errno))};
+            if (has_media_extension(path)) return Input{path, std::string(std::strerror(errno))};
             continue;
         }
         if (S_ISDIR(info.st_mode)) {
@@ -121,7 +154,7 @@ std::optional<Input> DirectoryWalker::next() {
             if (auto failure = s.open(path, info)) return Input{path, std::move(failure)};
             continue;
         }
-        if (has_image_extension(path)) {
+        if (has_media_extension(path)) {
             ++s.images;
             return Input{path, std::nullopt};
         }

@@ -1,12 +1,15 @@
 #include "img2music/output_format.hpp"
 
 #include "img2music/error.hpp"
+#include "img2music/explain.hpp"
 #include "img2music/output_sink.hpp"
 #include "img2music/song_table.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 #include <cstdio>
 
 namespace img2music {
@@ -21,9 +24,30 @@ std::string fixed4(double x) {
     return buf;
 }
 
-nlohmann::ordered_json record_json(const Record& r, const SongTable& songs) {
+// Seconds with millisecond precision: frame times are exact to the container's clock.
+double round3(double x) { return std::round(x * 1e3) / 1e3; }
+
+std::string fixed3(double x) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", x);
+    return buf;
+}
+
+// The point songs were matched from.
+VA query_of(const Record& r) { return r.aligned ? *r.aligned : r.va; }
+
+nlohmann::ordered_json record_json(const Record& r, const SongTable& songs, const RecordWriterOptions& options) {
     nlohmann::ordered_json j;
     j["input"] = r.input;
+    if (r.frame) {
+        j["frame"] = r.frame->index;
+        j["time"] = round3(r.frame->time);
+    }
+    if (r.segment) {
+        j["segment"] = r.segment->index;
+        j["start"] = round3(r.segment->start);
+        j["end"] = round3(r.segment->end);
+    }
     if (r.error) {
         j["error"] = *r.error;
         return j;
@@ -46,6 +70,7 @@ nlohmann::ordered_json record_json(const Record& r, const SongTable& songs) {
         o["valence"] = round4(s.va.valence);
         o["arousal"] = round4(s.va.arousal);
         o["distance"] = round4(r.songs[rank].distance);
+        if (options.explain) o["why"] = explain_match(query_of(r), s.va);
         list.push_back(std::move(o));
     }
     j["songs"] = std::move(list);
@@ -57,9 +82,9 @@ std::string dump(const nlohmann::ordered_json& j) { return j.dump(-1, ' ', false
 
 class JsonlWriter : public RecordWriter {
 public:
-    JsonlWriter(OutputSink& sink, const SongTable& songs) : sink_(sink), songs_(songs) {}
+    JsonlWriter(OutputSink& sink, const SongTable& songs, RecordWriterOptions options) : sink_(sink), songs_(songs), options_(options) {}
     void write(const Record& r) override {
-        sink_.append(dump(record_json(r, songs_)));
+        sink_.append(dump(record_json(r, songs_, options_)));
         sink_.append("\n");
         sink_.flush();
     }
@@ -68,15 +93,16 @@ public:
 private:
     OutputSink& sink_;
     const SongTable& songs_;
+    RecordWriterOptions options_;
 };
 
 class JsonWriter : public RecordWriter {
 public:
-    JsonWriter(OutputSink& sink, const SongTable& songs) : sink_(sink), songs_(songs) {}
+    JsonWriter(OutputSink& sink, const SongTable& songs, RecordWriterOptions options) : sink_(sink), songs_(songs), options_(options) {}
     void write(const Record& r) override {
         sink_.append(first_ ? "[\n" : ",\n");
         first_ = false;
-        sink_.append(dump(record_json(r, songs_)));
+        sink_.append(dump(record_json(r, songs_, options_)));
         sink_.flush();
     }
     void finish() override {
@@ -87,21 +113,34 @@ public:
 private:
     OutputSink& sink_;
     const SongTable& songs_;
+    RecordWriterOptions options_;
     bool first_ = true;
 };
 
 // CSV (RFC 4180 quoting) and TSV (no quoting; tabs and newlines become spaces).
 class DelimitedWriter : public RecordWriter {
 public:
-    DelimitedWriter(OutputSink& sink, const SongTable& songs, char delimiter) : sink_(sink), songs_(songs), delim_(delimiter) {}
+    DelimitedWriter(OutputSink& sink, const SongTable& songs, char delimiter, RecordWriterOptions options)
+        : sink_(sink), songs_(songs), delim_(delimiter), options_(options) {}
     void write(const Record& r) override {
         if (!header_written_) {
-            row({"input", "valence", "arousal", "aligned_valence", "aligned_arousal", "rank", "id", "artist", "track", "album",
-                 "song_valence", "song_arousal", "distance", "error"});
+            std::vector<std::string> header = {"input", "frame",     "time",   "segment", "start", "end",
+                                               "valence", "arousal", "aligned_valence", "aligned_arousal", "rank", "id",
+                                               "artist", "track",    "album",  "song_valence", "song_arousal", "distance"};
+            if (options_.explain) header.emplace_back("why");
+            header.emplace_back("error");
+            row(header);
             header_written_ = true;
         }
+        std::vector<std::string> position = {r.frame ? std::to_string(r.frame->index) : "", r.frame ? fixed3(r.frame->time) : "",
+                                             r.segment ? std::to_string(r.segment->index) : "",
+                                             r.segment ? fixed3(r.segment->start) : "", r.segment ? fixed3(r.segment->end) : ""};
         if (r.error) {
-            row({r.input, "", "", "", "", "", "", "", "", "", "", "", "", *r.error});
+            std::vector<std::string> fields = {r.input};
+            fields.insert(fields.end(), position.begin(), position.end());
+            fields.resize(fields.size() + 12 + (options_.explain ? 1 : 0));
+            fields.push_back(*r.error);
+            row(fields);
         } else {
             const std::string v = fixed4(r.va.valence);
             const std::string a = fixed4(r.va.arousal);
@@ -109,8 +148,14 @@ public:
             const std::string aa = r.aligned ? fixed4(r.aligned->arousal) : "";
             for (std::size_t rank = 0; rank < r.songs.size(); ++rank) {
                 const Song& s = songs_[r.songs[rank].index];
-                row({r.input, v, a, av, aa, std::to_string(rank + 1), s.id, s.artist, s.track, s.album, fixed4(s.va.valence),
-                     fixed4(s.va.arousal), fixed4(r.songs[rank].distance), ""});
+                std::vector<std::string> fields = {r.input};
+                fields.insert(fields.end(), position.begin(), position.end());
+                for (std::string f : {v, a, av, aa, std::to_string(rank + 1), s.id, s.artist, s.track, s.album, fixed4(s.va.valence),
+                                      fixed4(s.va.arousal), fixed4(r.songs[rank].distance)})
+                    fields.push_back(std::move(f));
+                if (options_.explain) fields.push_back(explain_match(query_of(r), s.va));
+                fields.emplace_back();
+                row(fields);
             }
         }
         sink_.flush();
@@ -118,7 +163,7 @@ public:
     void finish() override {}
 
 private:
-    void row(std::initializer_list<std::string> fields) {
+    void row(const std::vector<std::string>& fields) {
         bool first = true;
         for (const std::string& f : fields) {
             if (!first) sink_.append(std::string_view(&delim_, 1));
@@ -146,6 +191,7 @@ private:
     OutputSink& sink_;
     const SongTable& songs_;
     char delim_;
+    RecordWriterOptions options_;
     bool header_written_ = false;
 };
 
@@ -160,16 +206,20 @@ std::string one_line(std::string s) {
 // For people: one block per input.
 class TableWriter : public RecordWriter {
 public:
-    TableWriter(OutputSink& sink, const SongTable& songs) : sink_(sink), songs_(songs) {}
+    TableWriter(OutputSink& sink, const SongTable& songs, RecordWriterOptions options) : sink_(sink), songs_(songs), options_(options) {}
     void write(const Record& r) override {
         if (!first_) sink_.append("\n");
         first_ = false;
+        std::string title = one_line(r.input);
+        if (r.frame) title += "  frame " + std::to_string(r.frame->index) + " at " + clock_time(r.frame->time);
+        if (r.segment)
+            title += "  segment " + std::to_string(r.segment->index + 1) + "  " + clock_time(r.segment->start) + "-" + clock_time(r.segment->end);
         if (r.error) {
-            sink_.append(one_line(r.input) + "\n  error: " + *r.error + "\n");
+            sink_.append(title + "\n  error: " + *r.error + "\n");
             sink_.flush();
             return;
         }
-        std::string head = one_line(r.input) + "\n  valence " + fixed4(r.va.valence) + "  arousal " + fixed4(r.va.arousal);
+        std::string head = title + "\n  valence " + fixed4(r.va.valence) + "  arousal " + fixed4(r.va.arousal);
         if (r.aligned) head += "  (matched at " + fixed4(r.aligned->valence) + ", " + fixed4(r.aligned->arousal) + ")";
         sink_.append(head + "\n");
         for (std::size_t rank = 0; rank < r.songs.size(); ++rank) {
@@ -180,6 +230,42 @@ public:
             line += "  [v " + fixed4(s.va.valence).substr(0, 4) + " a " + fixed4(s.va.arousal).substr(0, 4) + "  d " +
                     fixed4(r.songs[rank].distance) + "]";
             sink_.append(line + "\n");
+            if (options_.explain) sink_.append("        why: " + explain_match(query_of(r), s.va) + "\n");
+        }
+        sink_.flush();
+    }
+    void finish() override {}
+
+private:
+    // m:ss.s (h:mm:ss.s past an hour), for people reading video positions.
+    static std::string clock_time(double seconds) {
+        const auto tenths = static_cast<long long>(std::llround(seconds * 10.0));
+        const long long h = tenths / 36000;
+        const long long m = tenths / 600 % 60;
+        const double s = static_cast<double>(tenths % 600) / 10.0;
+        char buf[48];
+        if (h > 0)
+            std::snprintf(buf, sizeof buf, "%lld:%02lld:%04.1f", h, m, s);
+        else
+            std::snprintf(buf, sizeof buf, "%lld:%04.1f", m, s);
+        return buf;
+    }
+
+    OutputSink& sink_;
+    const SongTable& songs_;
+    RecordWriterOptions options_;
+    bool first_ = true;
+};
+
+// One line per song, for piping onward: the song id, or its Spotify link.
+class SongLineWriter : public RecordWriter {
+public:
+    SongLineWriter(OutputSink& sink, const SongTable& songs, bool links) : sink_(sink), songs_(songs), links_(links) {}
+    void write(const Record& r) override {
+        for (const Match& m : r.songs) {
+            const Song& s = songs_[m.index];
+            const std::string line = links_ ? spotify_track_url(s.spotify_id) : one_line(s.id);
+            if (!line.empty()) sink_.append(line + "\n");
         }
         sink_.flush();
     }
@@ -188,10 +274,17 @@ public:
 private:
     OutputSink& sink_;
     const SongTable& songs_;
-    bool first_ = true;
+    bool links_;
 };
 
 }  // namespace
+
+std::string spotify_track_url(const std::string& spotify_id) {
+    const bool valid = spotify_id.size() == 22 && std::all_of(spotify_id.begin(), spotify_id.end(), [](char c) {
+                           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+                       });
+    return valid ? "https://open.spotify.com/track/" + spotify_id : std::string();
+}
 
 OutputFormat parse_output_format(const std::string& name) {
     if (name == "table") return OutputFormat::Table;
@@ -199,7 +292,9 @@ OutputFormat parse_output_format(const std::string& name) {
     if (name == "json") return OutputFormat::Json;
     if (name == "csv") return OutputFormat::Csv;
     if (name == "tsv") return OutputFormat::Tsv;
-    throw Error("unknown format '" + name + "' (expected table, jsonl, json, csv or tsv)");
+    if (name == "ids") return OutputFormat::Ids;
+    if (name == "links") return OutputFormat::Links;
+    throw Error("unknown format '" + name + "' (expected table, jsonl, json, csv, tsv, ids or links)");
 }
 
 const char* output_format_name(OutputFormat format) {
@@ -209,19 +304,24 @@ const char* output_format_name(OutputFormat format) {
         case OutputFormat::Json: return "json";
         case OutputFormat::Csv: return "csv";
         case OutputFormat::Tsv: return "tsv";
+        case OutputFormat::Ids: return "ids";
+        case OutputFormat::Links: return "links";
     }
     return "jsonl";
 }
 
-std::unique_ptr<RecordWriter> make_record_writer(OutputFormat format, OutputSink& sink, const SongTable& songs) {
+std::unique_ptr<RecordWriter> make_record_writer(OutputFormat format, OutputSink& sink, const SongTable& songs,
+                                                 RecordWriterOptions options) {
     switch (format) {
-        case OutputFormat::Table: return std::make_unique<TableWriter>(sink, songs);
-        case OutputFormat::Jsonl: return std::make_unique<JsonlWriter>(sink, songs);
-        case OutputFormat::Json: return std::make_unique<JsonWriter>(sink, songs);
-        case OutputFormat::Csv: return std::make_unique<DelimitedWriter>(sink, songs, ',');
-        case OutputFormat::Tsv: return std::make_unique<DelimitedWriter>(sink, songs, '\t');
+        case OutputFormat::Table: return std::make_unique<TableWriter>(sink, songs, options);
+        case OutputFormat::Jsonl: return std::make_unique<JsonlWriter>(sink, songs, options);
+        case OutputFormat::Json: return std::make_unique<JsonWriter>(sink, songs, options);
+        case OutputFormat::Csv: return std::make_unique<DelimitedWriter>(sink, songs, ',', options);
+        case OutputFormat::Tsv: return std::make_unique<DelimitedWriter>(sink, songs, '\t', options);
+        case OutputFormat::Ids: return std::make_unique<SongLineWriter>(sink, songs, false);
+        case OutputFormat::Links: return std::make_unique<SongLineWriter>(sink, songs, true);
     }
-    return std::make_unique<JsonlWriter>(sink, songs);
+    return std::make_unique<JsonlWriter>(sink, songs, options);
 }
 
 }  // namespace img2music

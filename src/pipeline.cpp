@@ -3,7 +3,7 @@
 #include "img2music/alignment.hpp"
 #include "img2music/error.hpp"
 #include "img2music/image.hpp"
-#include "img2music/recommender.hpp"
+#include "img2music/song_selector.hpp"
 #include "img2music/va_model.hpp"
 
 #include <algorithm>
@@ -19,6 +19,8 @@ namespace {
 struct Slot {
     std::string path;
     std::optional<std::string> error;
+    std::optional<FramePosition> frame;
+    std::optional<Image> image;  // decoded by the source (video frames); released once preprocessed
     std::vector<float> tensor;
     bool ready = false;
 };
@@ -75,6 +77,8 @@ void decode_worker(Ring& ring, InputSource& inputs, const PreprocessSpec& spec) 
                     Slot& slot = ring.slots[seq % ring.slots.size()];
                     slot.path = std::move(input->path);
                     slot.error = std::move(input->error);
+                    slot.frame = input->frame;
+                    slot.image = std::move(input->image);
                     slot.ready = false;
                 }
             }
@@ -88,12 +92,13 @@ void decode_worker(Ring& ring, InputSource& inputs, const PreprocessSpec& spec) 
         Slot& slot = ring.slots[seq % ring.slots.size()];
         if (!slot.error) {
             try {
-                preprocess(Image::load(slot.path), spec, slot.tensor.data());
+                preprocess(slot.image ? *slot.image : Image::load(slot.path), spec, slot.tensor.data());
             } catch (const InputError& e) {
                 slot.error = e.reason();
             } catch (const std::exception& e) {  // anything else is a bug, but still only this input's
                 slot.error = first_line(e.what());
             }
+            slot.image.reset();
         }
         {
             std::lock_guard<std::mutex> lock(ring.mutex);
@@ -105,8 +110,8 @@ void decode_worker(Ring& ring, InputSource& inputs, const PreprocessSpec& spec) 
 
 }  // namespace
 
-Pipeline::Pipeline(const VaModel& model, const Recommender& recommender, const Alignment& alignment, PipelineOptions options)
-    : model_(model), recommender_(recommender), alignment_(alignment), options_(options) {
+Pipeline::Pipeline(const VaModel& model, const SongSelector& selector, const Alignment& alignment, PipelineOptions options)
+    : model_(model), selector_(selector), alignment_(alignment), options_(options) {
     options_.batch_size = std::max<std::size_t>(1, options_.batch_size);
     options_.decode_threads = std::max(1, options_.decode_threads);
 }
@@ -120,7 +125,7 @@ Record Pipeline::recommend(const std::string& input, VA va) const {
         query = alignment_.apply(va);
         r.aligned = query;
     }
-    r.songs = recommender_.search(query, options_.top_k);
+    r.songs = selector_.select(query);
     return r;
 }
 
@@ -178,12 +183,15 @@ std::size_t Pipeline::run(InputSource& inputs, const std::function<void(const Re
                 std::optional<VA> va;
                 if (!slot.error) va = predictions[next_prediction++];
                 if (va) {
-                    emit(recommend(slot.path, *va));
+                    Record r = recommend(slot.path, *va);
+                    r.frame = slot.frame;
+                    emit(r);
                     continue;
                 }
                 ++failures;
                 Record r;
                 r.input = slot.path;
+                r.frame = slot.frame;
                 r.error = slot.error ? *slot.error : std::string("the model produced a non-finite value");
                 emit(r);
             }

@@ -1,4 +1,4 @@
-// Lists the images under a directory lazily, in a deterministic order: entries sorted by name
+// Lists the images and videos under a directory lazily, in a deterministic order: entries sorted by name
 // (byte order) in each directory, files and subdirectories interleaved as sorted. Symbolic links
 // are followed; a directory already on the current path (a link loop) and unreadable entries are
 // reported as failed Inputs and skipped, never fatal.
@@ -14,6 +14,11 @@ namespace img2music {
 // True when `path` ends in an image extension img2music decodes, case-insensitively:
 // .jpg .jpeg .jpe .png .webp .bmp .tif .tiff .gif .pgm .ppm .pbm .pnm.
 bool has_image_extension(const std::string& path);
+// An image extension or a video one (video.hpp).
+bool has_media_extension(const std::string& path);
+
+// Natural order for frame file names: runs of digits compare as numbers ("f2" < "f10").
+bool natural_less(const std::string& a, const std::string& b);
 
 class DirectoryWalker : public InputSource {
 public:

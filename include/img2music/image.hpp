@@ -40,6 +40,7 @@ public:
     const Impl& impl() const { return *impl_; }
 
 private:
+    friend struct ImageAccess;  // internal (image_impl.hpp): wraps decoded pixels without a copy
     explicit Image(std::shared_ptr<Impl> impl);
     std::shared_ptr<Impl> impl_;
 };

@@ -26,6 +26,7 @@
 #include "img2music/alignment.hpp"
 #include "img2music/directory_walker.hpp"
 #include "img2music/error.hpp"
+#include "img2music/explain.hpp"
 #include "img2music/image.hpp"
 #include "img2music/input_source.hpp"
 #include "img2music/model_metadata.hpp"
@@ -34,10 +35,14 @@
 #include "img2music/pipeline.hpp"
 #include "img2music/preprocess_spec.hpp"
 #include "img2music/recommender.hpp"
+#include "img2music/segmentation.hpp"
 #include "img2music/sha256.hpp"
+#include "img2music/song_selector.hpp"
 #include "img2music/song_table.hpp"
+#include "img2music/soundtrack.hpp"
 #include "img2music/types.hpp"
 #include "img2music/va_model.hpp"
+#include "img2music/video.hpp"
 
 namespace img2music {
 

@@ -1,15 +1,27 @@
 // Streams of inputs for the pipeline: paths, plus entries that already failed while being
-// listed (an unreadable directory, a symlink loop), which become error records in place.
+// listed (an unreadable directory, a symlink loop), which become error records in place, and
+// video frames already decoded by the source (a video is read in order, so the source decodes).
 #pragma once
+
+#include "img2music/image.hpp"
+#include "img2music/record.hpp"
 
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace img2music {
 
 struct Input {
+    Input() = default;
+    explicit Input(std::string path_, std::optional<std::string> error_ = std::nullopt, std::optional<FramePosition> frame_ = std::nullopt,
+                   std::optional<Image> image_ = std::nullopt)
+        : path(std::move(path_)), error(std::move(error_)), frame(frame_), image(std::move(image_)) {}
+
     std::string path;
-    std::optional<std::string> error;  // set: listing this entry failed; the reason, without the path
+    std::optional<std::string> error;   // set: listing this entry failed; the reason, without the path
+    std::optional<FramePosition> frame; // set: one frame of the video (or frame sequence) `path`
+    std::optional<Image> image;         // set: already decoded, `path` is not read again
 };
 
 class InputSource {

@@ -1,12 +1,17 @@
 // Formatting records for people (table) and machines (jsonl, json, csv, tsv).
 // The schema is documented in README.md; json/csv/tsv carry the same fields as jsonl.
 //
-//   jsonl  {"input","valence","arousal",["aligned_valence","aligned_arousal"],"songs":[{"rank",
-//          "id","artist","track","album","valence","arousal","distance"}...]}, one per line;
-//          a failed input is {"input","error"}
+//   jsonl  {"input",["frame","time" | "segment","start","end"],"valence","arousal",
+//          ["aligned_valence","aligned_arousal"],"songs":[{"rank","id","artist","track","album",
+//          "valence","arousal","distance",["why"]}...]}, one per line; a failed input is
+//          {"input",["frame","time"],"error"}. "frame"/"time" appear on records of one video
+//          frame, "segment"/"start"/"end" (seconds) on records of a video segment.
 //   json   one array of those records
-//   csv    header, then one row per (input, rank); a failed input is one row with "error" set
+//   csv    header, then one row per (input, rank); a failed input is one row with "error" set;
+//          the frame and segment columns are always present (empty for images)
 //   tsv    as csv, tab separated, tabs and newlines in fields replaced by spaces
+//   ids    one song id per line, every record's songs in order: for piping onward
+//   links   one https://open.spotify.com/track/ID per line, for songs that have a Spotify id
 #pragma once
 
 #include "img2music/record.hpp"
@@ -19,7 +24,11 @@ namespace img2music {
 class SongTable;
 class OutputSink;
 
-enum class OutputFormat { Table, Jsonl, Json, Csv, Tsv };
+enum class OutputFormat { Table, Jsonl, Json, Csv, Tsv, Ids, Links };
+
+struct RecordWriterOptions {
+    bool explain = false;  // each song gains "why" (explain.hpp); table and csv/tsv show it too
+};
 
 OutputFormat parse_output_format(const std::string& name);  // throws Error on an unknown name
 const char* output_format_name(OutputFormat format);
@@ -33,6 +42,10 @@ public:
 };
 
 // The writer sends each record to `sink` as soon as it is written. `songs` must outlive it.
-std::unique_ptr<RecordWriter> make_record_writer(OutputFormat format, OutputSink& sink, const SongTable& songs);
+std::unique_ptr<RecordWriter> make_record_writer(OutputFormat format, OutputSink& sink, const SongTable& songs,
+                                                 RecordWriterOptions options = {});
+
+// "https://open.spotify.com/track/ID" when `spotify_id` looks like one (22 base-62 characters), else "".
+std::string spotify_track_url(const std::string& spotify_id);
 
 }  // namespace img2music

@@ -18,11 +18,10 @@
 namespace img2music {
 
 class VaModel;
-class Recommender;
+class SongSelector;
 class Alignment;
 
 struct PipelineOptions {
-    std::size_t top_k = 10;
     std::size_t batch_size = 8;  // images per forward pass
     int decode_threads = 1;       // images decoded at once, beside the forward pass
 };
@@ -30,7 +29,7 @@ struct PipelineOptions {
 class Pipeline {
 public:
     // Keeps references: all three must outlive the pipeline.
-    Pipeline(const VaModel& model, const Recommender& recommender, const Alignment& alignment, PipelineOptions options);
+    Pipeline(const VaModel& model, const SongSelector& selector, const Alignment& alignment, PipelineOptions options);
 
     // Calls `emit` once per input, in input order; a failed input yields a Record with error set.
     // Returns the number of failed inputs. An exception from `emit` or from the model stops the
@@ -38,11 +37,12 @@ public:
     std::size_t run(InputSource& inputs, const std::function<void(const Record&)>& emit) const;
 
     // Recommends for a known VA (no image): fills aligned and songs.
+    // A frame's or segment's record carries its position on top (set by the caller).
     Record recommend(const std::string& input, VA va) const;
 
 private:
     const VaModel& model_;
-    const Recommender& recommender_;
+    const SongSelector& selector_;
     const Alignment& alignment_;
     PipelineOptions options_;
 };

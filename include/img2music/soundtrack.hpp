@@ -4,6 +4,7 @@
 
 #include "img2music/image.hpp"
 #include "img2music/record.hpp"
+#include "img2music/segmentation.hpp"
 
 #include <string>
 #include <vector>
@@ -24,5 +25,15 @@ struct Soundtrack {
     std::vector<Record> segments;    // in time order; each has `segment` set
     std::vector<Image> keyframes;    // one per segment (its middle sampled frame), may be empty
 };
+
+class SongSelector;
+class Alignment;
+
+// Smooths `timeline` (its `va` set, in time order), cuts it into segments (segmentation.hpp),
+// and gives each segment the songs `selector` picks for its mean VA (aligned), skipping every
+// song an earlier segment of this video already has: no song repeats within one soundtrack. A
+// segment gets fewer songs only when the table runs out. `duration`: the video's length in seconds.
+Soundtrack make_soundtrack(std::string input, double duration, std::vector<TimedVA> timeline, const SongSelector& selector,
+                           const Alignment& alignment, const SegmentationOptions& options);
 
 }  // namespace img2music

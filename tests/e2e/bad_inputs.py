@@ -152,7 +152,7 @@ def run_path_cases(tmp):
         f.write(b"x")
     cases = [
         ("missing path", os.path.join(tmp, "nope.jpg"), "No such file or directory$"),
-        ("directory given as an image", os.path.join(tmp, "folder.jpg"), "no images found"),
+        ("directory given as an image", os.path.join(tmp, "folder.jpg"), "no images or videos found"),
         ("path through a file", os.path.join(not_dir, "x.jpg"), "Not a directory$"),
     ]
     if os.geteuid() != 0:  # root reads anything: unreadable files cannot be made for it

@@ -62,7 +62,7 @@ TEST_CASE("Walker: symlink loops and dangling links are reported, the walk goes 
 TEST_CASE("Walker: empty directories and bad roots say so") {
     TempTree t;
     t.file("deep/x.jpg");
-    CHECK(walk(t.root, false) == std::vector<std::string>{". ! no images found (-r descends into subdirectories)"});
+    CHECK(walk(t.root, false) == std::vector<std::string>{". ! no images or videos found (-r descends into subdirectories)"});
     DirectoryWalker missing((t.root / "nope").string(), false);
     const auto in = missing.next();
     REQUIRE(in.has_value());

@@ -62,10 +62,11 @@ TEST_CASE("JSON: one array with the same records") {
 
 TEST_CASE("CSV: header, one row per (input, rank), RFC 4180 quoting") {
     CHECK(format(OutputFormat::Csv) ==
-          "input,valence,arousal,aligned_valence,aligned_arousal,rank,id,artist,track,album,song_valence,song_arousal,distance,error\n"
-          "a.jpg,0.2500,0.5000,0.3000,0.6000,1,s1,\"A, B\",\"Say \"\"x\"\"\",Al\tbum,0.1000,0.2000,0.1250,\n"
-          "a.jpg,0.2500,0.5000,0.3000,0.6000,2,s2,C,D,,0.9000,0.8000,0.7500,\n"
-          "b.jpg,,,,,,,,,,,,,\"not a supported image, or corrupt\"\n");
+          "input,frame,time,segment,start,end,valence,arousal,aligned_valence,aligned_arousal,rank,id,artist,track,album,"
+          "song_valence,song_arousal,distance,error\n"
+          "a.jpg,,,,,,0.2500,0.5000,0.3000,0.6000,1,s1,\"A, B\",\"Say \"\"x\"\"\",Al\tbum,0.1000,0.2000,0.1250,\n"
+          "a.jpg,,,,,,0.2500,0.5000,0.3000,0.6000,2,s2,C,D,,0.9000,0.8000,0.7500,\n"
+          "b.jpg,,,,,,,,,,,,,,,,,,\"not a supported image, or corrupt\"\n");
 }
 
 TEST_CASE("TSV: tabs inside fields become spaces") {
@@ -80,7 +81,84 @@ TEST_CASE("Table: readable blocks") {
     CHECK(t.find("b.jpg\n  error: not a supported image, or corrupt\n") != std::string::npos);
 }
 
+TEST_CASE("Frames and segments carry their positions in every format") {
+    const SongTable songs = two_songs();
+    Record frame;
+    frame.input = "v.mp4";
+    frame.frame = FramePosition{48, 2.0};
+    frame.va = VA{0.5F, 0.5F};
+    frame.songs = {Match{1, 0.5F}};
+    Record segment = frame;
+    segment.frame.reset();
+    segment.segment = SegmentPosition{1, 20.0, 61.5};
+    for (const OutputFormat f : {OutputFormat::Jsonl, OutputFormat::Csv, OutputFormat::Table}) {
+        StringSink sink;
+        auto writer = make_record_writer(f, sink, songs);
+        writer->write(frame);
+        writer->write(segment);
+        writer->finish();
+        const std::string out = sink.str();
+        INFO(out);
+        if (f == OutputFormat::Jsonl) {
+            const auto first = nlohmann::json::parse(out.substr(0, out.find('\n')));
+            CHECK(first["frame"] == 48);
+            CHECK(first["time"] == 2.0);
+            CHECK_FALSE(first.contains("segment"));
+            const auto second = nlohmann::json::parse(out.substr(out.find('\n') + 1));
+            CHECK(second["segment"] == 1);
+            CHECK(second["start"] == 20.0);
+            CHECK(second["end"] == 61.5);
+            CHECK_FALSE(second.contains("frame"));
+        } else if (f == OutputFormat::Csv) {
+            CHECK(out.find("\nv.mp4,48,2.000,,,,0.5000,") != std::string::npos);
+            CHECK(out.find("\nv.mp4,,,1,20.000,61.500,0.5000,") != std::string::npos);
+        } else {
+            CHECK(out.find("v.mp4  frame 48 at 0:02.0\n") == 0);
+            CHECK(out.find("v.mp4  segment 2  0:20.0-1:01.5\n") != std::string::npos);
+        }
+    }
+}
+
+TEST_CASE("--explain adds a why to each song, consistent with its distance") {
+    const SongTable songs = two_songs();
+    RecordWriterOptions explain;
+    explain.explain = true;
+    StringSink jsonl;
+    auto writer = make_record_writer(OutputFormat::Jsonl, jsonl, songs, explain);
+    writer->write(records()[0]);
+    const auto doc = nlohmann::json::parse(jsonl.str());
+    // Matched at the aligned point (0.3, 0.6); s1 is (0.1, 0.2).
+    CHECK(doc["songs"][0]["why"] == "image moderate and unpleasant, song calm and unpleasant; the song is much less energetic and "
+                                    "much less pleasant (distance 0.447, mostly arousal)");
+    StringSink table;
+    make_record_writer(OutputFormat::Table, table, songs, explain)->write(records()[0]);
+    CHECK(table.str().find("        why: image moderate and unpleasant") != std::string::npos);
+    StringSink csv;
+    make_record_writer(OutputFormat::Csv, csv, songs, explain)->write(records()[0]);
+    CHECK(csv.str().find(",distance,why,error\n") != std::string::npos);
+    StringSink plain;
+    make_record_writer(OutputFormat::Jsonl, plain, songs)->write(records()[0]);
+    CHECK(plain.str().find("why") == std::string::npos);
+}
+
+TEST_CASE("ids and links: one song per line for piping onward") {
+    const SongTable songs = SongTable::parse_csv(
+        "id,spotify_id,artist,track,valence,arousal\ns1,4uLU6hMCjMI75M1A2tKUQC,A,B,0.1,0.2\ns2,,C,D,0.9,0.8\ns3,,E,F,0.5,0.5\n",
+        "t.csv");
+    Record r;
+    r.input = "a.jpg";
+    r.songs = {Match{0, 0.1F}, Match{1, 0.2F}, Match{2, 0.3F}};
+    StringSink ids;
+    make_record_writer(OutputFormat::Ids, ids, songs)->write(r);
+    CHECK(ids.str() == "s1\ns2\ns3\n");
+    StringSink links;
+    make_record_writer(OutputFormat::Links, links, songs)->write(r);
+    CHECK(links.str() == "https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC\n");
+    CHECK(spotify_track_url("short").empty());
+}
+
 TEST_CASE("Format names") {
     CHECK(parse_output_format("tsv") == OutputFormat::Tsv);
+    CHECK(parse_output_format("ids") == OutputFormat::Ids);
     CHECK_THROWS_AS(parse_output_format("xml"), Error);
 }

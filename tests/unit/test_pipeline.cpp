@@ -1,6 +1,7 @@
 #include "img2music/alignment.hpp"
 #include "img2music/pipeline.hpp"
 #include "img2music/recommender.hpp"
+#include "img2music/song_selector.hpp"
 #include "img2music/song_table.hpp"
 #include "img2music/va_model.hpp"
 
@@ -35,10 +36,12 @@ TEST_CASE("Pipeline: one record per input, in input order, failures in place") {
     // Small batches and several decode threads: order must survive both.
     for (const std::size_t batch : {1U, 2U, 3U, 16U}) {
         PipelineOptions opts;
-        opts.top_k = 3;
         opts.batch_size = batch;
         opts.decode_threads = 3;
-        const Pipeline pipeline(model, rec, none, opts);
+        SelectionOptions selection;
+        selection.top_k = 3;
+        const SongSelector selector(rec, songs, selection);
+        const Pipeline pipeline(model, selector, none, opts);
         std::vector<std::string> inputs;
         for (int rep = 0; rep < 4; ++rep) {
             inputs.push_back(kData + "/images/red.png");

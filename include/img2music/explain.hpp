@@ -1,0 +1,24 @@
+// Plain-words explanations of a match: the mood words of a point in valence-arousal space and a
+// sentence saying why a song was picked for an image.
+//
+// Words per axis (both axes in [0, 1], thresholds at 0.4 and 0.6):
+//   valence  < 0.4 "unpleasant"   0.4..0.6 "neutral"    > 0.6 "pleasant"
+//   arousal  < 0.4 "calm"         0.4..0.6 "moderate"   > 0.6 "energetic"
+// The sentence compares the point songs were matched from (the aligned point when aligned)
+// with the song's point, e.g.
+//   "both calm and pleasant; the song is slightly more energetic (distance 0.061, mostly arousal)"
+#pragma once
+
+#include "img2music/types.hpp"
+
+#include <string>
+
+namespace img2music {
+
+// "calm and pleasant", "energetic and unpleasant", "moderate and neutral", ...
+std::string mood_words(VA va);
+
+// Why `song` suits an image matched at `query`. The distance it states is |song - query|.
+std::string explain_match(VA query, VA song);
+
+}  // namespace img2music

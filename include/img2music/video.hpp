@@ -1,0 +1,66 @@
+// Reading video files (mp4, mkv, avi, mov, webm, m4v) through OpenCV's FFmpeg backend, sampled
+// at a fixed interval. OpenCV stays behind a pimpl.
+//
+// Sampling: with interval s, sample k is the first frame whose timestamp is >= k*s (k = 0, 1,
+// ...); a frame is taken at most once. Timestamps come from the container (variable frame
+// rates are honoured), so a 24 fps video sampled every 0.5 s yields frames 0, 12, 24, ... at
+// exactly 0.0, 0.5, 1.0, ... seconds. Frames are decoded in order; frames between samples are
+// demuxed and decoded but not converted, which is most of the cost saved.
+#pragma once
+
+#include "img2music/image.hpp"
+#include "img2music/record.hpp"
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace img2music {
+
+// True when `path` ends in a video extension, case-insensitively: .mp4 .m4v .mkv .avi .mov .webm.
+bool has_video_extension(const std::string& path);
+
+struct VideoInfo {
+    int width = 0;
+    int height = 0;
+    double fps = 0.0;             // nominal; 0 when the container does not say
+    std::size_t frame_count = 0;  // as the container states it (may be approximate)
+    double duration = 0.0;        // seconds: frame_count / fps, or 0 when unknown
+};
+
+struct VideoFrame {
+    FramePosition position;
+    Image image;
+};
+
+class VideoReader {
+public:
+    // Opens `path` and checks it has a decodable video stream. Throws InputError naming the path.
+    VideoReader(const std::string& path, double interval_seconds);
+    ~VideoReader();
+    VideoReader(const VideoReader&) = delete;
+    VideoReader& operator=(const VideoReader&) = delete;
+
+    const VideoInfo& info() const;
+
+    // The next sampled frame, or nullopt at the end of the stream. A stream that stops decoding
+    // part way ends there (what was sampled stays valid); see truncated().
+    std::optional<VideoFrame> next();
+
+    // Time of the last frame decoded plus one frame: the video's real duration once next() has
+    // returned nullopt (containers sometimes misstate it).
+    double decoded_duration() const;
+    // True when decoding stopped before the frame count the container promised (a cut file).
+    bool truncated() const;
+
+    // Seeks and decodes the frame nearest `seconds` (for thumbnails; not frame-exact in every
+    // container). Throws InputError when it cannot.
+    static Image frame_at(const std::string& path, double seconds);
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace img2music

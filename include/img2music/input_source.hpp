@@ -19,9 +19,9 @@ struct Input {
         : path(std::move(path_)), error(std::move(error_)), frame(frame_), image(std::move(image_)) {}
 
     std::string path;
-    std::optional<std::string> error;   // set: listing this entry failed; the reason, without the path
-    std::optional<FramePosition> frame; // set: one frame of the video (or frame sequence) `path`
-    std::optional<Image> image;         // set: already decoded, `path` is not read again
+    std::optional<std::string> error;    // set: listing this entry failed; the reason, without the path
+    std::optional<FramePosition> frame;  // set: one frame of the video (or frame sequence) `path`
+    std::optional<Image> image;          // set: already decoded, `path` is not read again
 };
 
 class InputSource {

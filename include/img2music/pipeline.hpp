@@ -23,7 +23,7 @@ class Alignment;
 
 struct PipelineOptions {
     std::size_t batch_size = 8;  // images per forward pass
-    int decode_threads = 1;       // images decoded at once, beside the forward pass
+    int decode_threads = 1;      // images decoded at once, beside the forward pass
 };
 
 class Pipeline {

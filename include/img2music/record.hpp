@@ -27,12 +27,12 @@ struct SegmentPosition {
 
 struct Record {
     std::string input;
-    std::optional<std::string> error;       // set: the input failed, the fields below are unset
-    std::optional<FramePosition> frame;     // set for a record of one video frame (--frames)
-    std::optional<SegmentPosition> segment; // set for a record of one video segment
-    VA va;                                  // the model's own prediction (a segment: its mean)
-    std::optional<VA> aligned;              // the point distances are measured from, when aligned
-    std::vector<Match> songs;               // closest first
+    std::optional<std::string> error;        // set: the input failed, the fields below are unset
+    std::optional<FramePosition> frame;      // set for a record of one video frame (--frames)
+    std::optional<SegmentPosition> segment;  // set for a record of one video segment
+    VA va;                                   // the model's own prediction (a segment: its mean)
+    std::optional<VA> aligned;               // the point distances are measured from, when aligned
+    std::vector<Match> songs;                // closest first
 };
 
 }  // namespace img2music

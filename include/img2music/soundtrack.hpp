@@ -19,11 +19,11 @@ struct TimedVA {
 };
 
 struct Soundtrack {
-    std::string input;               // the video (or frame folder) as the user named it
-    double duration = 0.0;           // seconds
-    std::vector<TimedVA> timeline;   // in time order
-    std::vector<Record> segments;    // in time order; each has `segment` set
-    std::vector<Image> keyframes;    // one per segment (its middle sampled frame), may be empty
+    std::string input;              // the video (or frame folder) as the user named it
+    double duration = 0.0;          // seconds
+    std::vector<TimedVA> timeline;  // in time order
+    std::vector<Record> segments;   // in time order; each has `segment` set
+    std::vector<Image> keyframes;   // one per segment (its middle sampled frame), may be empty
 };
 
 class SongSelector;

@@ -1,6 +1,7 @@
 #include "file_util.hpp"
 
 #include "img2music/error.hpp"
+#include "img2music/output_sink.hpp"
 
 #include <sys/stat.h>
 
@@ -44,6 +45,19 @@ std::string lower_extension(const std::string& path) {
     std::string ext = path.substr(dot);
     for (char& c : ext) c = static_cast<char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
     return ext;
+}
+
+void write_file_atomically(const std::string& path, std::string_view data) {
+    try {
+        AtomicFileSink sink(path);
+        sink.append(data);
+        sink.commit();
+    } catch (const ResourceError&) {
+        throw;
+    } catch (const Error& e) {
+        // AtomicFileSink's messages already read "path: reason".
+        throw ResourceError(e.what());
+    }
 }
 
 }  // namespace img2music

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace img2music {
 
@@ -11,5 +12,9 @@ std::string read_file_or_throw_input(const std::string& path);
 
 // The lower-case extension of `path` including the dot ("" when none).
 std::string lower_extension(const std::string& path);
+
+// Writes `data` to a temporary file beside `path` and renames it over `path`, so that readers
+// never see a half-written file. Throws ResourceError "path: reason".
+void write_file_atomically(const std::string& path, std::string_view data);
 
 }  // namespace img2music

@@ -50,4 +50,68 @@ bool is_valid_utf8(std::string_view text) {
     return true;
 }
 
+char32_t next_code_point(std::string_view text, std::size_t& pos) {
+    const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+    const std::size_t n = text.size();
+    const unsigned char c = s[pos];
+    if (c < 0x80) {
+        ++pos;
+        return c;
+    }
+    std::size_t len = 0;
+    std::uint32_t cp = 0;
+    if ((c & 0xE0U) == 0xC0U) {
+        len = 2;
+        cp = c & 0x1FU;
+    } else if ((c & 0xF0U) == 0xE0U) {
+        len = 3;
+        cp = c & 0x0FU;
+    } else if ((c & 0xF8U) == 0xF0U) {
+        len = 4;
+        cp = c & 0x07U;
+    }
+    bool ok = len != 0 && pos + len <= n;
+    for (std::size_t k = 1; ok && k < len; ++k) {
+        ok = (s[pos + k] & 0xC0U) == 0x80U;
+        cp = (cp << 6U) | (s[pos + k] & 0x3FU);
+    }
+    if (ok) {
+        const bool overlong = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
+        ok = !overlong && cp <= 0x10FFFF && (cp < 0xD800 || cp > 0xDFFF);
+    }
+    if (!ok) {
+        ++pos;
+        return 0xFFFD;
+    }
+    pos += len;
+    return cp;
+}
+
+void append_utf8(std::string& out, char32_t cp) {
+    const auto c = static_cast<std::uint32_t>(cp);
+    if (c < 0x80) {
+        out += static_cast<char>(c);
+    } else if (c < 0x800) {
+        out += static_cast<char>(0xC0U | (c >> 6U));
+        out += static_cast<char>(0x80U | (c & 0x3FU));
+    } else if (c < 0x10000) {
+        out += static_cast<char>(0xE0U | (c >> 12U));
+        out += static_cast<char>(0x80U | ((c >> 6U) & 0x3FU));
+        out += static_cast<char>(0x80U | (c & 0x3FU));
+    } else {
+        out += static_cast<char>(0xF0U | (c >> 18U));
+        out += static_cast<char>(0x80U | ((c >> 12U) & 0x3FU));
+        out += static_cast<char>(0x80U | ((c >> 6U) & 0x3FU));
+        out += static_cast<char>(0x80U | (c & 0x3FU));
+    }
+}
+
+std::string to_valid_utf8(std::string_view text) {
+    if (is_valid_utf8(text)) return std::string(text);
+    std::string out;
+    out.reserve(text.size() + 8);
+    for (std::size_t pos = 0; pos < text.size();) append_utf8(out, next_code_point(text, pos));
+    return out;
+}
+
 }  // namespace img2music

@@ -2,17 +2,21 @@
 # Sets up img2music on Debian 12: installs the Debian packages it needs (only those missing),
 # then configures and builds a Release build in build/. Safe to run again: it does only what
 # is left to do.
-#   usage: scripts/setup.sh            (BUILD_DIR, BUILD_TYPE and CMAKE_ARGS may be set)
+#   usage: scripts/setup.sh            (BUILD_DIR, BUILD_TYPE, CMAKE_ARGS and
+#                                       IMG2MUSIC_EXTRA_PACKAGES may be set)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Build: compiler, CMake and the C++ libraries. Scripts: Debian's Python with torch & co.
 packages=(
-  cmake g++ make pkg-config
+  cmake g++ make pkg-config help2man
   libtorch-dev libopencv-dev libeigen3-dev nlohmann-json3-dev libcli11-dev catch2 libcsv-dev
   python3 python3-numpy python3-torch python3-torchvision python3-opencv python3-sklearn python3-pandas python3-pil
   clang libclang-rt-14-dev   # scripts/fuzz.sh: libFuzzer, ASan, UBSan
 )
+# Callers may ask for more: scripts/test.sh adds chromium (the HTML report's browser test).
+# shellcheck disable=SC2206  # a list of package names on purpose
+packages+=(${IMG2MUSIC_EXTRA_PACKAGES:-})
 
 missing=()
 for p in "${packages[@]}"; do

@@ -133,7 +133,8 @@ std::optional<Input> DirectoryWalker::next() {
             // Saying nothing about a directory without images would look like success.
             if (s.images == 0 && !s.root_failed) {
                 s.root_failed = true;
-                return Input{s.root, std::string(s.recursive ? "no images or videos found" : "no images or videos found (-r descends into subdirectories)")};
+                return Input{s.root, std::string(s.recursive ? "no images or videos found"
+                                                             : "no images or videos found (-r descends into subdirectories)")};
             }
             return std::nullopt;
         }

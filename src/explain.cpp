@@ -39,7 +39,8 @@ std::string explain_match(VA query, VA song) {
                (arousal_dominates ? "energetic" : "pleasant");
         const float other = arousal_dominates ? dv : da;
         if (std::fabs(other) >= kSame)
-            out += std::string(" and ") + amount(other) + (other > 0 ? " more " : " less ") + (arousal_dominates ? "pleasant" : "energetic");
+            out +=
+                std::string(" and ") + amount(other) + (other > 0 ? " more " : " less ") + (arousal_dominates ? "pleasant" : "energetic");
     }
     const double distance = std::hypot(static_cast<double>(dv), static_cast<double>(da));
     char tail[96];

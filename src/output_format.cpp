@@ -9,8 +9,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <vector>
 #include <cstdio>
+#include <vector>
 
 namespace img2music {
 namespace {
@@ -124,17 +124,17 @@ public:
         : sink_(sink), songs_(songs), delim_(delimiter), options_(options) {}
     void write(const Record& r) override {
         if (!header_written_) {
-            std::vector<std::string> header = {"input", "frame",     "time",   "segment", "start", "end",
-                                               "valence", "arousal", "aligned_valence", "aligned_arousal", "rank", "id",
-                                               "artist", "track",    "album",  "song_valence", "song_arousal", "distance"};
+            std::vector<std::string> header = {
+                "input",           "frame", "time", "segment", "start", "end",   "valence",      "arousal",      "aligned_valence",
+                "aligned_arousal", "rank",  "id",   "artist",  "track", "album", "song_valence", "song_arousal", "distance"};
             if (options_.explain) header.emplace_back("why");
             header.emplace_back("error");
             row(header);
             header_written_ = true;
         }
         std::vector<std::string> position = {r.frame ? std::to_string(r.frame->index) : "", r.frame ? fixed3(r.frame->time) : "",
-                                             r.segment ? std::to_string(r.segment->index) : "",
-                                             r.segment ? fixed3(r.segment->start) : "", r.segment ? fixed3(r.segment->end) : ""};
+                                             r.segment ? std::to_string(r.segment->index) : "", r.segment ? fixed3(r.segment->start) : "",
+                                             r.segment ? fixed3(r.segment->end) : ""};
         if (r.error) {
             std::vector<std::string> fields = {r.input};
             fields.insert(fields.end(), position.begin(), position.end());
@@ -213,7 +213,8 @@ public:
         std::string title = one_line(r.input);
         if (r.frame) title += "  frame " + std::to_string(r.frame->index) + " at " + clock_time(r.frame->time);
         if (r.segment)
-            title += "  segment " + std::to_string(r.segment->index + 1) + "  " + clock_time(r.segment->start) + "-" + clock_time(r.segment->end);
+            title += "  segment " + std::to_string(r.segment->index + 1) + "  " + clock_time(r.segment->start) + "-" +
+                     clock_time(r.segment->end);
         if (r.error) {
             sink_.append(title + "\n  error: " + *r.error + "\n");
             sink_.flush();

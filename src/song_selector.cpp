@@ -26,9 +26,7 @@ float distance(VA a, VA b) { return std::hypot(a.valence - b.valence, a.arousal 
 
 }  // namespace
 
-bool SongCriteria::empty() const {
-    return genres.empty() && !min_popularity && !year_from && !year_to && exclude_artists.empty();
-}
+bool SongCriteria::empty() const { return genres.empty() && !min_popularity && !year_from && !year_to && exclude_artists.empty(); }
 
 std::string SongCriteria::describe() const {
     std::string out;
@@ -36,7 +34,8 @@ std::string SongCriteria::describe() const {
     if (!genres.empty()) add("--genre " + join(genres));
     if (min_popularity) add("--min-popularity " + std::to_string(*min_popularity));
     if (year_from || year_to)
-        add("--year " + (year_from ? std::to_string(*year_from) : std::string()) + "-" + (year_to ? std::to_string(*year_to) : std::string()));
+        add("--year " + (year_from ? std::to_string(*year_from) : std::string()) + "-" +
+            (year_to ? std::to_string(*year_to) : std::string()));
     if (!exclude_artists.empty()) add("--exclude-artist " + join(exclude_artists));
     return out;
 }
@@ -75,7 +74,8 @@ std::vector<Match> SongSelector::select(VA query, const SongFilter& allowed) con
     if (options_.diversity == 0.0 && !options_.one_per_artist) return recommender_.search(query, k, allowed);
 
     // Candidates: the nearest allowed songs, widened until the list can be filled or no song is left.
-    const std::size_t available = allowed.empty() ? recommender_.size() : static_cast<std::size_t>(std::count(allowed.begin(), allowed.end(), true));
+    const std::size_t available =
+        allowed.empty() ? recommender_.size() : static_cast<std::size_t>(std::count(allowed.begin(), allowed.end(), true));
     std::size_t pool_size = std::max<std::size_t>(64, 8 * k);
     for (;;) {
         const std::vector<Match> pool = recommender_.search(query, std::min(pool_size, available), allowed);

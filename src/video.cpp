@@ -54,11 +54,11 @@ struct VideoReader::State {
     cv::VideoCapture capture;
     VideoInfo info;
     double interval = 1.0;
-    std::size_t next_sample = 0;   // k: the next sampling time is k * interval
-    std::size_t frames_read = 0;   // frames decoded so far
-    double last_time = -1.0;       // timestamp of the last decoded frame
+    std::size_t next_sample = 0;  // k: the next sampling time is k * interval
+    std::size_t frames_read = 0;  // frames decoded so far
+    double last_time = -1.0;      // timestamp of the last decoded frame
     bool ended = false;
-    cv::Mat bgr;                   // reused between frames
+    cv::Mat bgr;  // reused between frames
 };
 
 VideoReader::VideoReader(const std::string& path, double interval_seconds) : state_(std::make_unique<State>()) {
@@ -94,7 +94,8 @@ std::optional<VideoFrame> VideoReader::next() {
         const std::size_t index = s.frames_read++;
         double time = s.capture.get(cv::CAP_PROP_POS_MSEC) / 1000.0;
         // No usable timestamp (some raw streams): fall back on the nominal rate.
-        if (!std::isfinite(time) || time < 0.0 || time < s.last_time) time = s.info.fps > 0.0 ? static_cast<double>(index) / s.info.fps : s.last_time;
+        if (!std::isfinite(time) || time < 0.0 || time < s.last_time)
+            time = s.info.fps > 0.0 ? static_cast<double>(index) / s.info.fps : s.last_time;
         s.last_time = time;
         if (time + kTimeTolerance < static_cast<double>(s.next_sample) * s.interval) continue;
         if (!s.capture.retrieve(s.bgr) || s.bgr.empty()) {

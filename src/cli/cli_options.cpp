@@ -5,6 +5,8 @@
 namespace img2music::cli {
 
 void declare_options(CLI::App& app, Options& o) {
+    // A flag given twice takes its last value, as in most Unix tools: an alias can be overridden.
+    app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     app.description(
         "img2music: music that fits the mood of a picture.\n"
         "Predicts each image's valence (unpleasant..pleasant) and arousal (calm..excited)\n"
@@ -15,9 +17,17 @@ void declare_options(CLI::App& app, Options& o) {
         "  img2music a.jpg b.png --format jsonl\n"
         "  find frames -name '*.jpg' | img2music - --format csv > picks.csv\n"
         "  img2music -r holiday/ --output picks.jsonl\n"
+        "  img2music trip.mp4                      # a soundtrack: one record per mood segment\n"
+        "  img2music trip.mp4 --frames --every 5   # one record per frame, every 5 seconds\n"
+        "  img2music --sequence frames/ --fps 25   # a folder of frames as one video\n"
+        "  img2music photo.jpg --explain --genre pop,rock --one-per-artist\n"
+        "  img2music -r holiday/ --report holiday-report --plot holiday.png\n"
         "\n"
         "Output: a readable table on a terminal, JSON Lines otherwise (one record per input,\n"
         "in input order; a failed input gives {\"input\", \"error\"}). Messages go to stderr.\n"
+        "A video gives one record per segment ({\"input\",\"segment\",\"start\",\"end\",...}), or\n"
+        "per sampled frame with --frames ({\"input\",\"frame\",\"time\",...}). Video files:\n"
+        ".mp4 .m4v .mkv .avi .mov .webm, read through FFmpeg.\n"
         "\n"
         "Exit status:\n"
         "  0  every input succeeded (also when the reader closes the pipe early)\n"
@@ -31,7 +41,7 @@ void declare_options(CLI::App& app, Options& o) {
     o.model = default_resource("IMG2MUSIC_MODEL", "models/img2music.pt");
     o.songs = default_resource("IMG2MUSIC_SONGS", "data/songs.csv");
 
-    app.add_option("inputs", o.inputs, "Image files or directories of images; '-' reads newline-separated paths from stdin")
+    app.add_option("inputs", o.inputs, "Image or video files, or directories of them; '-' reads newline-separated paths from stdin")
         ->type_name("INPUT...");
     app.add_flag("-r,--recursive", o.recursive, "Descend into subdirectories of directory inputs");
     app.add_flag("-0,--null", o.null_separated, "Paths on stdin are NUL-separated (find -print0)");
@@ -47,8 +57,9 @@ void declare_options(CLI::App& app, Options& o) {
             "HEX64"));
     app.add_option("--songs", o.songs, "Song table, CSV or JSON (docs/song-table.md)")->check(CLI::ExistingFile)->capture_default_str();
     app.add_option("-f,--format", o.format,
-                   "Output format: auto = table on a terminal, jsonl otherwise (with --output: by the file's extension)")
-        ->check(CLI::IsMember({"auto", "table", "jsonl", "json", "csv", "tsv"}))
+                   "Output format: auto = table on a terminal, jsonl otherwise (with --output: by the file's extension); "
+                   "ids = one song id per line, links = one Spotify link per line, for piping onward")
+        ->check(CLI::IsMember({"auto", "table", "jsonl", "json", "csv", "tsv", "ids", "links"}))
         ->capture_default_str();
     app.add_option("--align", o.align, "Map the model's VA into the song table's distribution before matching: none, minmax, or quantile")
         ->check(CLI::IsMember({"none", "minmax", "quantile"}))
@@ -62,6 +73,81 @@ void declare_options(CLI::App& app, Options& o) {
         ->type_name("FILE");
     app.add_flag("-q,--quiet", o.quiet, "No warnings or notes on stderr (errors are still reported)");
     app.add_flag("-V,--version", o.version, "Print the version and the model's and song table's provenance");
+
+    const auto positive = CLI::Range(0.001, 86400.0);  // seconds or frames per second
+    app.add_option("--every", o.every, "Videos: seconds between sampled frames")->check(positive)->capture_default_str()->group("Videos");
+    app.add_flag("--frames", o.frames, "Videos: one record per sampled frame instead of one per mood segment")->group("Videos");
+    app.add_flag("--sequence", o.sequence, "Directory inputs are the frames of one video, in name order (natural: 2 before 10)")
+        ->group("Videos");
+    app.add_option("--fps", o.fps, "Videos: frame rate of a --sequence directory")->check(positive)->capture_default_str()->group("Videos");
+    app.add_option("--min-segment", o.min_segment, "Videos: shortest segment in seconds (a shorter video is one segment)")
+        ->check(CLI::Range(0.0, 86400.0))
+        ->capture_default_str()
+        ->group("Videos");
+
+    app.add_option("--plot", o.plot, "Draw the valence-arousal plane with every input and its songs to FILE.png")
+        ->type_name("FILE.png")
+        ->group("Seeing the answer");
+    app.add_option("--report", o.report, "Write an HTML report (index.html, thumbnails, plots) into DIR")
+        ->type_name("DIR")
+        ->group("Seeing the answer");
+    app.add_flag("--explain", o.explain, "Say why each song was picked (a \"why\" field; a line in the table)")->group("Seeing the answer");
+
+    app.add_option("--genre", o.genres, "Only songs of these genres or subgenres (comma-separated, case-insensitive)")
+        ->delimiter(',')
+        ->allow_extra_args(false)  // one value per flag: the inputs that follow are not genres/artists
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+        ->type_name("G[,G...]")
+        ->group("Choosing songs");
+    app.add_option("--min-popularity", o.min_popularity, "Only songs at least this popular (0..100)")
+        ->check(CLI::Range(0, 100))
+        ->type_name("N")
+        ->group("Choosing songs");
+    app.add_option("--year", o.year, "Only songs released in these years: FROM-TO, FROM-, -TO or YEAR")
+        ->type_name("FROM-TO")
+        ->check(CLI::Validator(
+            [](std::string& v) {
+                try {
+                    parse_year_range(v);
+                    return std::string();
+                } catch (const CLI::ValidationError& e) {
+                    return std::string(e.what());
+                }
+            },
+            "YEARS"))
+        ->group("Choosing songs");
+    app.add_option("--exclude-artist", o.exclude_artists, "Never these artists (repeatable, or comma-separated; case-insensitive)")
+        ->delimiter(',')
+        ->allow_extra_args(false)  // one value per flag: the inputs that follow are not genres/artists
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+        ->type_name("NAME")
+        ->group("Choosing songs");
+    app.add_option("--diversity", o.diversity, "Trade closeness for variety, 0 (nearest only) .. 1 (most varied), MMR-style")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str()
+        ->group("Choosing songs");
+    app.add_flag("--one-per-artist", o.one_per_artist, "At most one song by each artist in a list")->group("Choosing songs");
+}
+
+std::pair<std::optional<int>, std::optional<int>> parse_year_range(const std::string& text) {
+    auto year = [&](const std::string& part) -> std::optional<int> {
+        if (part.empty()) return std::nullopt;
+        if (part.size() > 4 || part.find_first_not_of("0123456789") != std::string::npos)
+            throw CLI::ValidationError("--year", "expected FROM-TO, FROM-, -TO or YEAR with 4-digit years, got '" + text + "'");
+        return std::stoi(part);
+    };
+    const std::size_t dash = text.find('-');
+    std::optional<int> from;
+    std::optional<int> to;
+    if (dash == std::string::npos) {
+        from = to = year(text);
+    } else {
+        from = year(text.substr(0, dash));
+        to = year(text.substr(dash + 1));
+    }
+    if (!from && !to) throw CLI::ValidationError("--year", "expected FROM-TO, FROM-, -TO or YEAR, got '" + text + "'");
+    if (from && to && *from > *to) throw CLI::ValidationError("--year", "the range " + text + " is empty (FROM is after TO)");
+    return {from, to};
 }
 
 }  // namespace img2music::cli

@@ -86,7 +86,7 @@ std::optional<Input> InputList::next() {
             reading_stdin_ = true;
             continue;
         }
-        if (is_directory(arg)) {
+        if (!options_.directories_as_inputs && is_directory(arg)) {
             walker_ = std::make_unique<DirectoryWalker>(arg, options_.recursive);
             continue;
         }

@@ -1,6 +1,7 @@
 // The command line's inputs as one stream (CLI only):
 //   a file path     -> itself
-//   a directory     -> its images, sorted; subdirectories too with `recursive`
+//   a directory     -> its images and videos, sorted; subdirectories too with `recursive`
+//                      (itself, with `directories_as_inputs`: a frame sequence)
 //   "-"             -> paths read from standard input, one per line (or NUL-separated),
 //                      lazily, so a pipeline's first results come early
 #pragma once
@@ -17,6 +18,7 @@ namespace img2music::cli {
 struct InputListOptions {
     bool recursive = false;
     bool null_separated = false;  // stdin paths end with '\0' (find -print0)
+    bool directories_as_inputs = false;  // --sequence: a directory argument is itself one input
     int stdin_fd = 0;
 };
 

@@ -171,6 +171,41 @@ def run_path_cases(tmp):
     return len(cases)
 
 
+def run_video_cases(tmp):
+    """Bad videos fail in place like bad images; a stream cut short is used up to where it decodes."""
+    with open(os.path.join(ROOT, "tests/data/videos/moods.mp4"), "rb") as f:
+        mp4 = f.read()
+    with open(os.path.join(ROOT, "tests/data/videos/short.avi"), "rb") as f:
+        avi = f.read()
+    cases = [  # name, file, bytes, error regex (None: decodes, with or without a note)
+        ("video: empty file", "empty.mp4", b"", "empty file$"),
+        ("video: text file", "text.mkv", b"not a video at all\n" * 20, "cannot open as a video"),
+        ("video: random bytes", "random.webm", bytes(np.random.default_rng(1).integers(0, 256, 50000, dtype=np.uint8)),
+         "cannot open as a video"),
+        ("video: mp4 without its index (cut)", "cut.mp4", mp4[: len(mp4) // 2], "cannot open as a video"),
+        ("video: mp4 header only", "head.mp4", mp4[:64], "cannot open as a video"),
+        ("video: avi cut short", "cut.avi", avi[: len(avi) // 2], None),
+    ]
+    for name, fname, data, error in cases:
+        path = os.path.join(tmp, fname)
+        with open(path, "wb") as f:
+            f.write(data)
+        code, out, err = run(["--model", MODEL, "--songs", SONGS, "--format", "jsonl", "--top", "2", GOOD_A, path, GOOD_B])
+        no_crash(name, code, err)
+        records = [json.loads(line) for line in out.splitlines()]
+        check(name + " (records in order)", [r["input"] for r in records] == [GOOD_A, path, GOOD_B], out[:300])
+        lines = err.splitlines()
+        if error is None:
+            check(name + " (used up to where it decodes)", code == 0 and len(records) == 3 and "songs" in records[1], out[:300])
+            check(name + " (one note naming it)", len(lines) == 1 and lines[0].startswith("img2music: " + path) and "cut short" in lines[0],
+                  repr(err))
+        else:
+            check(name + " (exit 1)", code == 1, f"exit {code}")
+            check(name + " (record error)", len(records) == 3 and re.search(error, records[1].get("error", "")) is not None, out[:300])
+            check(name + " (one stderr line naming it)", len(lines) == 1 and lines[0].startswith("img2music: " + path), repr(err))
+    return len(cases)
+
+
 # ---------------------------------------------------------------- song tables
 HEADER = "id,artist,track,valence,arousal\n"
 
@@ -297,6 +332,16 @@ def flag_cases():
         ("flag: --batch-size 0", base + ["--batch-size", "0", GOOD_A], r"--batch-size"),
         ("flag: missing --songs file", ["--model", MODEL, "--songs", "/nonexistent.csv", GOOD_A], r"--songs"),
         ("flag: no input", base, r"no input given"),
+        ("flag: --every 0", base + ["--every", "0", GOOD_A], r"--every"),
+        ("flag: --fps negative", base + ["--fps", "-2", GOOD_A], r"--fps"),
+        ("flag: --min-segment not a number", base + ["--min-segment", "long", GOOD_A], r"--min-segment"),
+        ("flag: --diversity above 1", base + ["--diversity", "1.5", GOOD_A], r"--diversity"),
+        ("flag: --min-popularity 101", base + ["--min-popularity", "101", GOOD_A], r"--min-popularity"),
+        ("flag: --year backwards", base + ["--year", "2000-1990", GOOD_A], r"--year.*empty"),
+        ("flag: --year not years", base + ["--year", "nineties", GOOD_A], r"--year"),
+        ("flag: filters leave no song", base + ["--genre", "polka", GOOD_A], r"no song in .*songs_small\.csv passes --genre polka"),
+        ("flag: --plot into a missing directory", base + ["--plot", "/nonexistent/dir/p.png", GOOD_A], r"/nonexistent/dir/p\.png"),
+        ("flag: --report on a file", base + ["--report", GOOD_A, GOOD_B], re.escape(GOOD_A)),
     ]
     for name, args, error in cases:
         code, out, err = run(args)
@@ -311,6 +356,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         n = run_image_cases(tmp)
         n += run_path_cases(tmp)
+        n += run_video_cases(tmp)
         n += table_cases(tmp)
         n += model_cases(tmp)
         n += flag_cases()

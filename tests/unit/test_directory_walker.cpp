@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -71,4 +72,20 @@ TEST_CASE("Walker: empty directories and bad roots say so") {
     CHECK(has_image_extension("a/B.JPEG"));
     CHECK_FALSE(has_image_extension("a.jpg/readme"));
     CHECK_FALSE(has_image_extension("movie.mp4"));
+}
+
+TEST_CASE("Natural order: frame numbers compare as numbers") {
+    std::vector<std::string> names = {"f10.png", "f2.png", "f1.png", "f02.png", "frame_100.jpg", "frame_99.jpg", "a.png", "f1b.png"};
+    std::sort(names.begin(), names.end(), natural_less);
+    CHECK(names == std::vector<std::string>{"a.png", "f1.png", "f1b.png", "f02.png", "f2.png", "f10.png", "frame_99.jpg", "frame_100.jpg"});
+    CHECK_FALSE(natural_less("x", "x"));
+    CHECK(natural_less("x9", "x10"));
+    CHECK_FALSE(natural_less("x10", "x9"));
+}
+
+TEST_CASE("Media extensions: images and videos, any case") {
+    CHECK(has_media_extension("a/b.JPG"));
+    CHECK(has_media_extension("clip.MoV"));
+    CHECK_FALSE(has_media_extension("notes.txt"));
+    CHECK_FALSE(has_image_extension("clip.mp4"));
 }

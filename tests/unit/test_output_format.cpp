@@ -119,7 +119,7 @@ TEST_CASE("Frames and segments carry their positions in every format") {
     }
 }
 
-TEST_CASE("--explain adds a why to each song, consistent with its distance") {
+TEST_CASE("Explanations in records: each song gets a why consistent with its distance") {
     const SongTable songs = two_songs();
     RecordWriterOptions explain;
     explain.explain = true;
@@ -128,8 +128,9 @@ TEST_CASE("--explain adds a why to each song, consistent with its distance") {
     writer->write(records()[0]);
     const auto doc = nlohmann::json::parse(jsonl.str());
     // Matched at the aligned point (0.3, 0.6); s1 is (0.1, 0.2).
-    CHECK(doc["songs"][0]["why"] == "image moderate and unpleasant, song calm and unpleasant; the song is much less energetic and "
-                                    "much less pleasant (distance 0.447, mostly arousal)");
+    CHECK(doc["songs"][0]["why"] ==
+          "image moderate and unpleasant, song calm and unpleasant; the song is much less energetic and "
+          "much less pleasant (distance 0.447, mostly arousal)");
     StringSink table;
     make_record_writer(OutputFormat::Table, table, songs, explain)->write(records()[0]);
     CHECK(table.str().find("        why: image moderate and unpleasant") != std::string::npos);
@@ -143,8 +144,7 @@ TEST_CASE("--explain adds a why to each song, consistent with its distance") {
 
 TEST_CASE("ids and links: one song per line for piping onward") {
     const SongTable songs = SongTable::parse_csv(
-        "id,spotify_id,artist,track,valence,arousal\ns1,4uLU6hMCjMI75M1A2tKUQC,A,B,0.1,0.2\ns2,,C,D,0.9,0.8\ns3,,E,F,0.5,0.5\n",
-        "t.csv");
+        "id,spotify_id,artist,track,valence,arousal\ns1,4uLU6hMCjMI75M1A2tKUQC,A,B,0.1,0.2\ns2,,C,D,0.9,0.8\ns3,,E,F,0.5,0.5\n", "t.csv");
     Record r;
     r.input = "a.jpg";
     r.songs = {Match{0, 0.1F}, Match{1, 0.2F}, Match{2, 0.3F}};

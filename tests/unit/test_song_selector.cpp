@@ -1,9 +1,9 @@
+#include "img2music/alignment.hpp"
 #include "img2music/explain.hpp"
 #include "img2music/recommender.hpp"
 #include "img2music/song_selector.hpp"
 #include "img2music/song_table.hpp"
 #include "img2music/soundtrack.hpp"
-#include "img2music/alignment.hpp"
 
 #include <catch2/catch.hpp>
 

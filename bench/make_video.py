@@ -1,0 +1,121 @@
+#!/usr/bin/python3
+"""Writes the benchmark's test video: 1920x1080, 24 fps, MPEG-4 Part 2 (fourcc mp4v) in .mp4.
+
+    /usr/bin/python3 bench/make_video.py --seconds 600 --out build/bench/video_600s.mp4
+
+The content is made to look like footage to a decoder and to the model, not like a test card:
+a new "scene" every --scene-seconds (30) with its own mood (palette, brightness, speed), a
+drifting colour gradient, a dozen shapes moving on smooth paths, and film grain (per-frame
+noise) so that frames are neither constant nor trivially compressible: with the default grain
+the file has about 13 Mbit/s, near what a phone records at 1080p. Deterministic (seeded).
+Written to OUT.tmp and renamed at the end, so that an interrupted run leaves no file that
+bench/run.sh would take for a finished one.
+"""
+import argparse
+import os
+import sys
+
+import cv2
+import numpy as np
+
+WIDTH, HEIGHT, FPS = 1920, 1080, 24
+
+# (name, two background colours (BGR), shape colours (BGR), speed factor, grain amplitude)
+MOODS = [
+    ("sunny", (60, 200, 255), (120, 240, 255), [(0, 140, 255), (30, 220, 250), (200, 250, 255)], 1.0, 10),
+    ("night", (40, 10, 5), (90, 30, 20), [(200, 120, 40), (255, 200, 150), (90, 60, 30)], 0.4, 14),
+    ("storm", (60, 60, 60), (20, 20, 25), [(230, 230, 230), (120, 120, 130), (40, 40, 200)], 2.2, 24),
+    ("meadow", (60, 160, 80), (150, 220, 170), [(40, 200, 240), (80, 120, 40), (230, 240, 250)], 0.7, 10),
+    ("fire", (0, 30, 150), (0, 120, 255), [(0, 0, 255), (0, 200, 255), (40, 40, 40)], 2.0, 18),
+    ("calm sea", (200, 150, 80), (250, 220, 180), [(255, 255, 255), (180, 120, 40), (140, 200, 230)], 0.3, 8),
+    ("neon", (80, 0, 60), (30, 0, 20), [(255, 0, 255), (255, 255, 0), (0, 255, 120)], 1.6, 16),
+    ("autumn", (30, 90, 150), (60, 140, 200), [(0, 70, 180), (20, 160, 220), (40, 60, 90)], 0.8, 12),
+]
+
+
+def gradient(c0, c1, phase):
+    """A diagonal two-colour gradient, shifted by phase (0..1): [H, W, 3] uint8."""
+    x = np.linspace(0.0, 1.0, WIDTH, dtype=np.float32)[None, :]
+    y = np.linspace(0.0, 1.0, HEIGHT, dtype=np.float32)[:, None]
+    t = (0.5 + 0.5 * np.sin(2 * np.pi * (0.6 * x + 0.4 * y + phase)))[..., None]
+    return (np.asarray(c0, np.float32) * (1 - t) + np.asarray(c1, np.float32) * t).astype(np.uint8)
+
+
+class Scene:
+    def __init__(self, index, rng, grain_scale):
+        self.name, self.c0, self.c1, self.colours, self.speed, grain = MOODS[index % len(MOODS)]
+        # A few gradient phases, blended over time: recomputing a full-HD gradient per frame would
+        # make the generator, not the encoder, the slow part.
+        self.backgrounds = [gradient(self.c0, self.c1, p) for p in (0.0, 0.33, 0.66)]
+        self.shapes = []
+        for _ in range(12):
+            self.shapes.append({
+                "kind": rng.choice(["circle", "rect", "line"]),
+                "colour": tuple(int(v) for v in np.clip(np.asarray(self.colours[rng.integers(len(self.colours))])
+                                                        + rng.integers(-30, 31, 3), 0, 255)),
+                "size": int(rng.integers(40, 260)),
+                "centre": rng.uniform(0.1, 0.9, 2),
+                "radius": rng.uniform(0.05, 0.35, 2),
+                "freq": rng.uniform(0.05, 0.4, 2) * self.speed,
+                "phase": rng.uniform(0, 2 * np.pi, 2),
+            })
+        self.grain = grain * grain_scale
+
+    def draw(self, t, grain_tiles, rng):
+        k = (t * 0.05 * self.speed) % len(self.backgrounds)
+        i = int(k)
+        w = k - i
+        frame = cv2.addWeighted(self.backgrounds[i], 1 - w, self.backgrounds[(i + 1) % len(self.backgrounds)], w, 0)
+        for s in self.shapes:
+            cx = int(WIDTH * (s["centre"][0] + s["radius"][0] * np.sin(2 * np.pi * s["freq"][0] * t + s["phase"][0])))
+            cy = int(HEIGHT * (s["centre"][1] + s["radius"][1] * np.cos(2 * np.pi * s["freq"][1] * t + s["phase"][1])))
+            r = s["size"]
+            if s["kind"] == "circle":
+                cv2.circle(frame, (cx, cy), r // 2, s["colour"], -1, cv2.LINE_AA)
+            elif s["kind"] == "rect":
+                cv2.rectangle(frame, (cx - r // 2, cy - r // 3), (cx + r // 2, cy + r // 3), s["colour"], -1)
+            else:
+                cv2.line(frame, (cx - r, cy + r // 2), (cx + r, cy - r // 2), s["colour"], 6, cv2.LINE_AA)
+        # Grain: a window of one of several independent random tiles (values 0..32), picked at
+        # random with a random offset each frame, scaled to +-grain/2, saturating. Cheaper than
+        # fresh noise per frame, and motion compensation cannot predict it from the last frame.
+        tile = grain_tiles[rng.integers(len(grain_tiles))]
+        gy, gx = rng.integers(0, tile.shape[0] - HEIGHT), rng.integers(0, tile.shape[1] - WIDTH)
+        g = tile[gy:gy + HEIGHT, gx:gx + WIDTH]
+        return cv2.addWeighted(frame, 1.0, g, self.grain / 32.0, -self.grain / 2.0)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--seconds", type=float, default=600.0)
+    p.add_argument("--scene-seconds", type=float, default=30.0, help="a new mood this often")
+    p.add_argument("--out", required=True)
+    p.add_argument("--seed", type=int, default=5)
+    p.add_argument("--grain", type=float, default=1.0,
+                   help="film grain scale; 1 gives about 13 Mbit/s (about 1 GB for 10 minutes), near what "
+                        "a phone records at 1080p; 0.5 about 3 Mbit/s")
+    a = p.parse_args(argv)
+    rng = np.random.default_rng(a.seed)
+    grain_tiles = [rng.integers(0, 33, (HEIGHT + 64, WIDTH + 64, 3), dtype=np.uint8) for _ in range(6)]
+    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+    tmp = a.out + ".tmp.mp4"  # the extension tells OpenCV's FFmpeg backend the container
+    writer = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*"mp4v"), FPS, (WIDTH, HEIGHT))
+    if not writer.isOpened():
+        print("make_video: cannot open a 1080p mp4v writer for %s" % tmp, file=sys.stderr)
+        return 1
+    frames = int(round(a.seconds * FPS))
+    scene, scene_index = None, -1
+    for f in range(frames):
+        t = f / FPS
+        if int(t // a.scene_seconds) != scene_index:
+            scene_index = int(t // a.scene_seconds)
+            scene = Scene(scene_index, np.random.default_rng(a.seed * 1000 + scene_index), a.grain)
+        writer.write(scene.draw(t, grain_tiles, rng))
+    writer.release()
+    os.replace(tmp, a.out)
+    print("make_video: wrote %s (%d frames, %.1f MB)" % (a.out, frames, os.path.getsize(a.out) / 1e6), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

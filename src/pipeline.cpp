@@ -36,7 +36,7 @@ struct Ring {
     std::size_t taken = 0;    // inputs numbered so far
     std::size_t emitted = 0;  // inputs whose records were emitted
     bool ended = false;
-    bool waiting_for_input = false;
+    bool waiting_for_input = false;  // a worker is in inputs.next(), which may wait on a pipe
     bool stop = false;
     std::exception_ptr failure;  // from inputs.next()
 
@@ -56,7 +56,7 @@ void decode_worker(Ring& ring, InputSource& inputs, const PreprocessSpec& spec) 
                 std::unique_lock<std::mutex> lock(ring.mutex);
                 ring.space.wait(lock, [&] { return ring.stop || ring.ended || ring.taken - ring.emitted < ring.slots.size(); });
                 if (ring.stop || ring.ended) return;
-                ring.waiting_for_input = true;
+                ring.waiting_for_input = inputs.may_wait();
             }
             ring.ready.notify_all();
             std::optional<Input> input;

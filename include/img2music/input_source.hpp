@@ -32,6 +32,10 @@ public:
     // Asks a next() that is blocked waiting for data (a pipe) to return nullopt soon.
     // Called from another thread; sources that never block may ignore it.
     virtual void cancel() {}
+    // True when the coming next() may wait on the world outside (a pipe or terminal with no
+    // complete path buffered). The pipeline then runs the partial batch it holds instead of
+    // keeping finished records back; otherwise it waits for full batches. Same thread as next().
+    virtual bool may_wait() const { return false; }
 };
 
 }  // namespace img2music

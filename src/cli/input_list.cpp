@@ -95,3 +95,14 @@ std::optional<Input> InputList::next() {
 }
 
 }  // namespace img2music::cli
+
+namespace img2music::cli {
+
+bool InputList::may_wait() const {
+    if (walker_ || stdin_eof_) return false;
+    const bool stdin_next = reading_stdin_ || (next_arg_ < args_.size() && args_[next_arg_] == "-");
+    const char separator = options_.null_separated ? '\0' : '\n';
+    return stdin_next && stdin_buffer_.find(separator) == std::string::npos;
+}
+
+}  // namespace img2music::cli

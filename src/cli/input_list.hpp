@@ -28,6 +28,7 @@ public:
     ~InputList() override;
     std::optional<Input> next() override;
     void cancel() override { cancelled_ = true; }
+    bool may_wait() const override;
 
     // True when every input is a plain argument (no '-', no directory): the total is known.
     bool known_count(std::size_t* count) const;

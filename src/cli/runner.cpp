@@ -29,6 +29,7 @@ public:
     explicit InterruptibleInputs(InputSource& inner) : inner_(inner) {}
     std::optional<Input> next() override { return g_interrupted ? std::nullopt : inner_.next(); }
     void cancel() override { inner_.cancel(); }
+    bool may_wait() const override { return inner_.may_wait(); }
 
 private:
     InputSource& inner_;
@@ -58,6 +59,7 @@ public:
     void cancel() override {
         if (!held_ && !exhausted_) inner_.cancel();
     }
+    bool may_wait() const override { return !held_ && !exhausted_ && inner_.may_wait(); }
     std::optional<Input> take_held() {
         std::optional<Input> out = std::move(held_);
         held_.reset();

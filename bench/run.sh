@@ -106,8 +106,8 @@ children_cpu_seconds() {
 report_interference() {
   local busy mine wall
   busy=$(awk -v a="$1" -v b="$(cpu_busy_seconds)" 'BEGIN { print b - a }')
-  mine=$(children_cpu_seconds)
-  mine=$(awk -v a="$2" -v b="$mine" 'BEGIN { print b - a }')
+  children_cpu_seconds >"$tmp/children1"  # not in $(...): see children_cpu_seconds
+  mine=$(awk -v a="$2" -v b="$(cat "$tmp/children1")" 'BEGIN { print b - a }')
   wall=$(elapsed "$3" "$(now)")
   awk -v busy="$busy" -v mine="$mine" -v wall="$wall" -v cores="$cores" 'BEGIN {
     other = busy - mine; if (other < 0) other = 0
@@ -115,6 +115,12 @@ report_interference() {
     printf "Other processes used %.0f s of CPU during the %.0f s run (%.0f %% of the %d cores)%s.\n",
       other, wall, 100 * share, cores, (share > 0.05) ? ": the figures above are disturbed" : ""
   }'
+}
+
+# warm_cache LIST: reads every file LIST names once, so that no timed run pays for the disk and
+# the first program timed is not at a disadvantage to the next (the figures are warm-cache ones).
+warm_cache() {
+  sort -u "$1" | tr '\n' '\0' | xargs -0 -r cat >/dev/null
 }
 
 # first_images N: the first N OASIS images by name, or, past 900, the 900 again and again.
@@ -207,6 +213,7 @@ throughput_row() {
   local list=$tmp/list_$tag ours=$tmp/ours_$tag.jsonl ref=$tmp/ref_$tag.jsonl
   local ours_ips py_ips raw_ips vs_py vs_raw images
   first_images "$n" >"$list"
+  warm_cache "$list"
 
   run_timed "$list" "$ours" "$tmp/ours_$tag.err" "$bin" - --model "$model" --top 10 -f jsonl
   if [ "$STATUS" = 0 ]; then ours_ips=$(calc %.1f "$n / $WALL"); else ours_ips="n/a (exit $STATUS: $(reason "$tmp/ours_$tag.err"))"; fi
@@ -324,6 +331,7 @@ section_rss() {
   for count in $rss_counts; do
     list=$tmp/rss_list
     first_images "$count" >"$list"
+    warm_cache "$list"
     run_timed "$list" "$tmp/rss_out.jsonl" "$tmp/rss.err" "$bin" - --top 10 -f jsonl
     if [ "$STATUS" != 0 ] || [ -z "$RSS_MB" ]; then
       echo "| $(with_commas "$count") | n/a (exit $STATUS: $(reason "$tmp/rss.err")) | | | |"
@@ -360,6 +368,7 @@ section_video() {
   goal=$(calc %.1f "30 * $video_seconds / 600")
   echo "| video | wall | peak RSS | records | goal |"
   echo "|---|---:|---:|---:|---|"
+  cat "$video" >/dev/null  # warm cache, as for the images
   run_timed /dev/null "$tmp/video_out.jsonl" "$tmp/video.err" "$bin" "$video" --every 1 -f jsonl
   records=$(wc -l <"$tmp/video_out.jsonl")
   if [ "$STATUS" = 0 ]; then

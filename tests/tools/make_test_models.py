@@ -7,6 +7,8 @@ Their answers are predictable from the pixels, so golden outputs can be checked 
   nan_output.pt    returns NaN for every image  (each input must fail, the run goes on)
   no_metadata.pt   valid module, no img2music.json (must be refused at load)
   no_reference.pt  like tiny_va.pt without reference_distribution (--align needs it)
+  view_va.pt       tiny_va.pt's answers through x.view(), which needs contiguous NCHW input
+                   (the C++ side must fall back from channels-last)
 
 Usage: /usr/bin/python3 tests/tools/make_test_models.py OUT_DIR
 Deterministic: same bytes on every run (no timestamps, no random weights).
@@ -25,6 +27,17 @@ class MeanRedSaturation(torch.nn.Module):
         mx = x.max(dim=1).values
         mn = x.min(dim=1).values
         sat = torch.where(mx > 0, (mx - mn) / mx.clamp(min=1e-6), torch.zeros_like(mx)).mean(dim=(1, 2))
+        return torch.stack([red, sat], dim=1)
+
+
+class ViewedMeanRedSaturation(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # view() throws on a channels-last tensor: the layout this model cannot take.
+        flat = x.view(x.shape[0], 3, x.shape[2] * x.shape[3])
+        red = flat[:, 0].mean(dim=1)
+        mx = flat.max(dim=1).values
+        mn = flat.min(dim=1).values
+        sat = torch.where(mx > 0, (mx - mn) / mx.clamp(min=1e-6), torch.zeros_like(mx)).mean(dim=1)
         return torch.stack([red, sat], dim=1)
 
 
@@ -73,6 +86,7 @@ def main():
     os.makedirs(out, exist_ok=True)
     save(MeanRedSaturation(), os.path.join(out, "tiny_va.pt"), metadata("tiny-va"))
     save(MeanRedSaturation(), os.path.join(out, "no_reference.pt"), metadata("tiny-va-noref", reference=False))
+    save(ViewedMeanRedSaturation(), os.path.join(out, "view_va.pt"), metadata("tiny-va-view"))
     save(BadShape(), os.path.join(out, "bad_shape.pt"), metadata("bad-shape"))
     save(NanOutput(), os.path.join(out, "nan_output.pt"), metadata("nan-output"))
     save(MeanRedSaturation(), os.path.join(out, "no_metadata.pt"), None)

@@ -50,3 +50,21 @@ TEST_CASE("VA model: non-finite outputs fail that input only") {
     CHECK_FALSE(va[0].has_value());
     CHECK_FALSE(va[1].has_value());
 }
+
+TEST_CASE("VA model: a model that cannot take channels-last input runs in the plain layout, same answers") {
+    const VaModel plain = VaModel::load(kModels + "view_va.pt");  // x.view() throws on channels-last
+    const VaModel tiny = VaModel::load(kModels + "tiny_va.pt");
+    const PreprocessSpec& spec = plain.metadata().preprocess;
+    std::vector<float> batch(2 * spec.tensor_size());
+    preprocess(Image::load(kImages + "split.png"), spec, batch.data());
+    preprocess(Image::load(kImages + "red.png"), spec, batch.data() + spec.tensor_size());
+    const auto viewed = plain.predict(batch.data(), 2);
+    const auto direct = tiny.predict(batch.data(), 2);
+    REQUIRE(viewed.size() == 2);
+    for (std::size_t i = 0; i < 2; ++i) {
+        REQUIRE(viewed[i].has_value());
+        CHECK(viewed[i]->valence == Approx(direct[i]->valence).margin(1e-6));
+        CHECK(viewed[i]->arousal == Approx(direct[i]->arousal).margin(1e-6));
+    }
+    CHECK(viewed[0]->arousal == Approx(0.75));
+}

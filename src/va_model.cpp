@@ -2,6 +2,7 @@
 
 #include "img2music/error.hpp"
 #include "img2music/sha256.hpp"
+#include "tensor_block_cache.hpp"
 
 #include <ATen/Parallel.h>
 #include <torch/csrc/jit/passes/freeze_module.h>
@@ -76,6 +77,9 @@ VaModel VaModel::load(const std::string& path, const std::string& expected_sha25
             throw ResourceError(path + ": sha256 is " + actual + ", not the pinned " + expected + "; refusing to load it");
     }
 
+    // Before the model's own tensors exist, so that every buffer LibTorch frees comes back to
+    // the cache. 256 MB holds several batches' activations of the models we ship and test.
+    install_tensor_block_cache(std::size_t{256} << 20);
     auto impl = std::make_unique<Impl>();
     impl->path = path;
     torch::jit::ExtraFilesMap extra{{kModelMetadataFile, ""}};

@@ -3,17 +3,17 @@
 #include <c10/core/CPUAllocator.h>
 
 #include <cstdlib>
+#include <map>
 #include <mutex>
 #include <new>
-#include <map>
 #include <unordered_map>
 
 namespace img2music {
 namespace {
 
-constexpr std::size_t kAlignment = 64;         // what LibTorch's own CPU allocator guarantees
-constexpr std::size_t kMinCached = 64 * 1024;  // below this glibc's bins do well
-constexpr std::size_t kRounding = 4096;        // near-equal sizes share blocks
+constexpr std::size_t kAlignment = 64;                     // what LibTorch's own CPU allocator guarantees
+constexpr std::size_t kMinCached = std::size_t{64} << 10;  // below this glibc's bins do well
+constexpr std::size_t kRounding = 4096;                    // near-equal sizes share blocks
 
 // Data pointer and context are the same pointer: LibTorch's oneDNN paths call raw_allocate(),
 // which requires it. So the capacity of each cached-size block is kept in a map beside it.
@@ -85,8 +85,8 @@ private:
 
     const std::size_t max_cached_;
     mutable std::mutex mutex_;
-    mutable std::unordered_map<void*, std::size_t> capacity_of_;        // every live or cached block of a cached size
-    mutable std::multimap<std::size_t, void*> free_;             // capacity -> blocks ready for reuse
+    mutable std::unordered_map<void*, std::size_t> capacity_of_;  // every live or cached block of a cached size
+    mutable std::multimap<std::size_t, void*> free_;              // capacity -> blocks ready for reuse
     mutable std::size_t cached_ = 0;
 };
 

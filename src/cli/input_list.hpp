@@ -17,7 +17,7 @@ namespace img2music::cli {
 
 struct InputListOptions {
     bool recursive = false;
-    bool null_separated = false;  // stdin paths end with '\0' (find -print0)
+    bool null_separated = false;         // stdin paths end with '\0' (find -print0)
     bool directories_as_inputs = false;  // --sequence: a directory argument is itself one input
     int stdin_fd = 0;
 };

@@ -4,6 +4,41 @@
 #include <cstring>
 
 namespace img2music {
+namespace {
+
+// Length (1..4) of the well-formed UTF-8 sequence at s[pos], with its code point in `cp`; 0 when
+// the sequence is ill-formed (bad lead or continuation byte, cut short, overlong, surrogate,
+// beyond U+10FFFF).
+std::size_t decode_sequence(const unsigned char* s, std::size_t n, std::size_t pos, std::uint32_t& cp) {
+    const unsigned char c = s[pos];
+    if (c < 0x80) {
+        cp = c;
+        return 1;
+    }
+    std::size_t len = 0;
+    if ((c & 0xE0U) == 0xC0U) {
+        len = 2;
+        cp = c & 0x1FU;
+    } else if ((c & 0xF0U) == 0xE0U) {
+        len = 3;
+        cp = c & 0x0FU;
+    } else if ((c & 0xF8U) == 0xF0U) {
+        len = 4;
+        cp = c & 0x07U;
+    } else {
+        return 0;
+    }
+    if (pos + len > n) return 0;
+    for (std::size_t k = 1; k < len; ++k) {
+        if ((s[pos + k] & 0xC0U) != 0x80U) return 0;
+        cp = (cp << 6U) | (s[pos + k] & 0x3FU);
+    }
+    const bool overlong = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
+    if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    return len;
+}
+
+}  // namespace
 
 bool is_valid_utf8(std::string_view text) {
     const auto* s = reinterpret_cast<const unsigned char*>(text.data());
@@ -19,67 +54,18 @@ bool is_valid_utf8(std::string_view text) {
                 continue;
             }
         }
-        const unsigned char c = s[i];
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t len = 0;
         std::uint32_t cp = 0;
-        if ((c & 0xE0U) == 0xC0U) {
-            len = 2;
-            cp = c & 0x1FU;
-        } else if ((c & 0xF0U) == 0xE0U) {
-            len = 3;
-            cp = c & 0x0FU;
-        } else if ((c & 0xF8U) == 0xF0U) {
-            len = 4;
-            cp = c & 0x07U;
-        } else {
-            return false;
-        }
-        if (i + len > n) return false;
-        for (std::size_t k = 1; k < len; ++k) {
-            if ((s[i + k] & 0xC0U) != 0x80U) return false;
-            cp = (cp << 6U) | (s[i + k] & 0x3FU);
-        }
-        const bool overlong = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
-        if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+        const std::size_t len = decode_sequence(s, n, i, cp);
+        if (len == 0) return false;
         i += len;
     }
     return true;
 }
 
 char32_t next_code_point(std::string_view text, std::size_t& pos) {
-    const auto* s = reinterpret_cast<const unsigned char*>(text.data());
-    const std::size_t n = text.size();
-    const unsigned char c = s[pos];
-    if (c < 0x80) {
-        ++pos;
-        return c;
-    }
-    std::size_t len = 0;
     std::uint32_t cp = 0;
-    if ((c & 0xE0U) == 0xC0U) {
-        len = 2;
-        cp = c & 0x1FU;
-    } else if ((c & 0xF0U) == 0xE0U) {
-        len = 3;
-        cp = c & 0x0FU;
-    } else if ((c & 0xF8U) == 0xF0U) {
-        len = 4;
-        cp = c & 0x07U;
-    }
-    bool ok = len != 0 && pos + len <= n;
-    for (std::size_t k = 1; ok && k < len; ++k) {
-        ok = (s[pos + k] & 0xC0U) == 0x80U;
-        cp = (cp << 6U) | (s[pos + k] & 0x3FU);
-    }
-    if (ok) {
-        const bool overlong = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
-        ok = !overlong && cp <= 0x10FFFF && (cp < 0xD800 || cp > 0xDFFF);
-    }
-    if (!ok) {
+    const std::size_t len = decode_sequence(reinterpret_cast<const unsigned char*>(text.data()), text.size(), pos, cp);
+    if (len == 0) {
         ++pos;
         return 0xFFFD;
     }

@@ -4,6 +4,22 @@
 
 namespace img2music::cli {
 
+namespace {
+
+// A song filter that takes a list: comma-separated, repeatable, one value per flag (so the
+// inputs that follow are not taken for genres or artists).
+void add_list_option(CLI::App& app, const std::string& name, std::vector<std::string>& values, const std::string& help,
+                     const std::string& type) {
+    app.add_option(name, values, help)
+        ->delimiter(',')
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+        ->type_name(type)
+        ->group("Choosing songs");
+}
+
+}  // namespace
+
 void declare_options(CLI::App& app, Options& o) {
     // A flag given twice takes its last value, as in most Unix tools: an alias can be overridden.
     app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
@@ -93,12 +109,7 @@ void declare_options(CLI::App& app, Options& o) {
         ->group("Seeing the answer");
     app.add_flag("--explain", o.explain, "Say why each song was picked (a \"why\" field; a line in the table)")->group("Seeing the answer");
 
-    app.add_option("--genre", o.genres, "Only songs of these genres or subgenres (comma-separated, case-insensitive)")
-        ->delimiter(',')
-        ->allow_extra_args(false)  // one value per flag: the inputs that follow are not genres/artists
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-        ->type_name("G[,G...]")
-        ->group("Choosing songs");
+    add_list_option(app, "--genre", o.genres, "Only songs of these genres or subgenres (comma-separated, case-insensitive)", "G[,G...]");
     app.add_option("--min-popularity", o.min_popularity, "Only songs at least this popular (0..100)")
         ->check(CLI::Range(0, 100))
         ->type_name("N")
@@ -116,12 +127,8 @@ void declare_options(CLI::App& app, Options& o) {
             },
             "YEARS"))
         ->group("Choosing songs");
-    app.add_option("--exclude-artist", o.exclude_artists, "Never these artists (repeatable, or comma-separated; case-insensitive)")
-        ->delimiter(',')
-        ->allow_extra_args(false)  // one value per flag: the inputs that follow are not genres/artists
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-        ->type_name("NAME")
-        ->group("Choosing songs");
+    add_list_option(app, "--exclude-artist", o.exclude_artists, "Never these artists (repeatable, or comma-separated; case-insensitive)",
+                    "NAME");
     app.add_option("--diversity", o.diversity, "Trade closeness for variety, 0 (nearest only) .. 1 (most varied), MMR-style")
         ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str()

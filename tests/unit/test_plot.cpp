@@ -18,6 +18,16 @@ using namespace img2music;
 
 namespace {
 
+// Spread of the grey levels: a blank or single-colour picture has none.
+double grey_stddev(const cv::Mat& bgr) {
+    cv::Mat grey;
+    cv::cvtColor(bgr, grey, cv::COLOR_BGR2GRAY);
+    cv::Scalar mean;
+    cv::Scalar stddev;
+    cv::meanStdDev(grey, mean, stddev);
+    return stddev[0];
+}
+
 Song song(const std::string& artist, const std::string& track, float v, float a) {
     Song s;
     s.id = artist + "/" + track;
@@ -107,12 +117,7 @@ TEST_CASE("VA plot: not blank, and the input's point lies where its valence and 
         PlotOptions options;
         options.size = size;
         const cv::Mat img = decode(render_va_plot_png(songs, {record("photo.jpg", va)}, options));
-        cv::Mat grey;
-        cv::cvtColor(img, grey, cv::COLOR_BGR2GRAY);
-        cv::Scalar mean;
-        cv::Scalar stddev;
-        cv::meanStdDev(grey, mean, stddev);
-        CHECK(stddev[0] > 10.0);
+        CHECK(grey_stddev(img) > 10.0);
         const int radius = static_cast<int>(std::lround(5 * size / 1000.0));
         CHECK(pixels_like(img, where(va, size), radius, kFirstInputColour) > radius * radius);
         // ... and not at the mirrored point.
@@ -195,12 +200,7 @@ TEST_CASE("Timeline: a PNG of the requested size showing both series") {
     }
     const cv::Mat img = decode(render_timeline_png(st));
     CHECK(img.size() == cv::Size(1200, 360));
-    cv::Mat grey;
-    cv::cvtColor(img, grey, cv::COLOR_BGR2GRAY);
-    cv::Scalar mean;
-    cv::Scalar stddev;
-    cv::meanStdDev(grey, mean, stddev);
-    CHECK(stddev[0] > 10.0);
+    CHECK(grey_stddev(img) > 10.0);
     // The bold valence (orange) and arousal (blue) lines are there in strength.
     CHECK(pixels_like(img, cv::Point2d(600, 180), 600, cv::Vec3b(14, 127, 255), 12) > 500);
     CHECK(pixels_like(img, cv::Point2d(600, 180), 600, cv::Vec3b(180, 119, 31), 12) > 500);

@@ -58,7 +58,7 @@ void read_csv_records(std::string_view text, const std::string& source, char del
     if (text.size() >= 3 && std::memcmp(text.data(), "\xEF\xBB\xBF", 3) == 0) text.remove_prefix(3);
 
     std::unique_ptr<csv_parser, ParserDeleter> parser(new csv_parser{});
-    if (csv_init(parser.get(), CSV_STRICT | CSV_STRICT_FINI) != 0) throw ResourceError(source + ": cannot initialise the CSV parser");
+    if (csv_init(parser.get(), CSV_STRICT | CSV_STRICT_FINI) != 0) throw ResourceError(source, "cannot initialise the CSV parser");
     csv_set_delim(parser.get(), static_cast<unsigned char>(delimiter));
 
     ParserState state;
@@ -72,15 +72,15 @@ void read_csv_records(std::string_view text, const std::string& source, char del
         if (parser->pstate == kLibcsvRowNotBegun) state.record_line = line;
         const std::size_t chunk = end - pos;
         if (csv_parse(parser.get(), text.data() + pos, chunk, on_field, on_record_end, &state) != chunk) {
-            throw ResourceError(source + ":" + std::to_string(line) + ": malformed CSV (" + csv_strerror(csv_error(parser.get())) +
-                                ", e.g. a stray quote)");
+            throw ResourceError(source + ":" + std::to_string(line),
+                                std::string("malformed CSV (") + csv_strerror(csv_error(parser.get())) + ", e.g. a stray quote)");
         }
         if (state.failure) std::rethrow_exception(state.failure);
         pos = end;
         ++line;
     }
     if (csv_fini(parser.get(), on_field, on_record_end, &state) != 0) {
-        throw ResourceError(source + ":" + std::to_string(state.record_line) + ": unterminated quoted field");
+        throw ResourceError(source + ":" + std::to_string(state.record_line), "unterminated quoted field");
     }
     if (state.failure) std::rethrow_exception(state.failure);
 }

@@ -48,16 +48,9 @@ std::string lower_extension(const std::string& path) {
 }
 
 void write_file_atomically(const std::string& path, std::string_view data) {
-    try {
-        AtomicFileSink sink(path);
-        sink.append(data);
-        sink.commit();
-    } catch (const ResourceError&) {
-        throw;
-    } catch (const Error& e) {
-        // AtomicFileSink's messages already read "path: reason".
-        throw ResourceError(e.what());
-    }
+    AtomicFileSink sink(path);  // its errors are ResourceError "path: reason"
+    sink.append(data);
+    sink.commit();
 }
 
 }  // namespace img2music

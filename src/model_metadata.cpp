@@ -134,19 +134,19 @@ ModelMetadata parse(const json& doc) {
 
 ModelMetadata parse_model_metadata(std::string_view json_text, const std::string& source) {
     if (json_text.empty())
-        throw ResourceError(source + ": no " + kModelMetadataFile + " metadata inside the model (see docs/model-contract.md)");
+        throw ResourceError(source, std::string("no ") + kModelMetadataFile + " metadata inside the model (see docs/model-contract.md)");
     json doc;
     try {
         doc = json::parse(json_text.begin(), json_text.end());
     } catch (const json::exception& e) {
-        throw ResourceError(source + ": invalid " + kModelMetadataFile + ": " + first_line(e.what()));
+        throw ResourceError(source, std::string("invalid ") + kModelMetadataFile + ": " + first_line(e.what()));
     }
     try {
         return parse(doc);
     } catch (const MetadataError& e) {
-        throw ResourceError(source + ": invalid " + kModelMetadataFile + ": " + e.message);
+        throw ResourceError(source, std::string("invalid ") + kModelMetadataFile + ": " + e.message);
     } catch (const json::exception& e) {
-        throw ResourceError(source + ": invalid " + kModelMetadataFile + ": " + first_line(e.what()));
+        throw ResourceError(source, std::string("invalid ") + kModelMetadataFile + ": " + first_line(e.what()));
     }
 }
 

@@ -19,7 +19,7 @@ void write_all(int fd, std::string_view data, const std::string& name) {
         if (n < 0) {
             if (errno == EINTR) continue;
             if (errno == EPIPE) throw OutputClosed();
-            throw Error(name + ": cannot write results: " + std::strerror(errno));
+            throw ResourceError(name, std::string("cannot write results: ") + std::strerror(errno));
         }
         done += static_cast<std::size_t>(n);
     }
@@ -31,10 +31,10 @@ void FdSink::write_out(std::string_view data) { write_all(fd_, data, "stdout"); 
 
 AtomicFileSink::AtomicFileSink(std::string path) : path_(std::move(path)) {
     struct stat info {};
-    if (::stat(path_.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) throw Error(path_ + ": is a directory");
+    if (::stat(path_.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) throw ResourceError(path_, "is a directory");
     temp_path_ = path_ + ".tmp.XXXXXX";
     fd_ = ::mkstemp(temp_path_.data());
-    if (fd_ < 0) throw Error(path_ + ": cannot create a temporary file beside it: " + std::strerror(errno));
+    if (fd_ < 0) throw ResourceError(path_, std::string("cannot create a temporary file beside it: ") + std::strerror(errno));
     ::fchmod(fd_, 0644);  // mkstemp makes 0600; results are ordinary files
 }
 
@@ -53,13 +53,13 @@ void AtomicFileSink::commit() {
         const std::string reason = std::strerror(errno);
         fd_ = -1;
         ::unlink(temp_path_.c_str());
-        throw Error(path_ + ": cannot write results: " + reason);
+        throw ResourceError(path_, "cannot write results: " + reason);
     }
     fd_ = -1;
     if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
         const std::string reason = std::strerror(errno);
         ::unlink(temp_path_.c_str());
-        throw Error(path_ + ": cannot replace it: " + reason);
+        throw ResourceError(path_, "cannot replace it: " + reason);
     }
 }
 

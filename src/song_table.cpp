@@ -138,8 +138,8 @@ void check_unique_ids(const std::vector<Song>& songs, const std::vector<std::siz
         g = end;
     }
     if (repeat < songs.size()) {
-        throw ResourceError(source + ":" + std::string(unit) + std::to_string(where[repeat]) + ": duplicate id '" + songs[repeat].id +
-                            "' (first at " + unit + std::to_string(where[original]) + ")");
+        throw ResourceError(source + ":" + std::string(unit) + std::to_string(where[repeat]),
+                            "duplicate id '" + songs[repeat].id + "' (first at " + unit + std::to_string(where[original]) + ")");
     }
 }
 
@@ -164,7 +164,7 @@ SongTable SongTable::parse_csv(std::string_view text, const std::string& source)
     lines.reserve(rows);
 
     read_csv_records(text, source, ',', [&](const std::vector<std::string>& fields, std::size_t count, std::size_t line) {
-        const auto where = [&] { return source + ":" + std::to_string(line) + ": "; };
+        const auto where = [&] { return source + ":" + std::to_string(line); };
         if (!have_header) {
             have_header = true;
             header_fields = count;
@@ -172,18 +172,18 @@ SongTable SongTable::parse_csv(std::string_view text, const std::string& source)
                 const std::string name = lower(std::string(trim(fields[i])));
                 for (std::size_t c = 0; c < kColumnCount; ++c) {
                     if (name != kColumnNames[c]) continue;
-                    if (position[c] >= 0) throw ResourceError(where() + "column '" + name + "' appears twice in the header");
+                    if (position[c] >= 0) throw ResourceError(where(), "column '" + name + "' appears twice in the header");
                     position[c] = static_cast<int>(i);
                 }
             }
             for (Column c : kRequired) {
-                if (position[c] < 0) throw ResourceError(where() + "missing required column '" + kColumnNames[c] + "'");
+                if (position[c] < 0) throw ResourceError(where(), std::string("missing required column '") + kColumnNames[c] + "'");
             }
             return;
         }
         if (count != header_fields) {
-            throw ResourceError(where() + "expected " + std::to_string(header_fields) + " fields as in the header, found " +
-                                std::to_string(count));
+            throw ResourceError(where(),
+                                "expected " + std::to_string(header_fields) + " fields as in the header, found " + std::to_string(count));
         }
         RawRow raw{};
         for (std::size_t c = 0; c < kColumnCount; ++c) raw[c] = position[c] >= 0 ? &fields[static_cast<std::size_t>(position[c])] : nullptr;
@@ -192,12 +192,12 @@ SongTable SongTable::parse_csv(std::string_view text, const std::string& source)
         } catch (const ResourceError&) {
             throw;
         } catch (const Error& e) {
-            throw ResourceError(where() + e.what());
+            throw ResourceError(where(), e.what());
         }
         lines.push_back(line);
     });
-    if (!have_header) throw ResourceError(source + ": empty song table (no header)");
-    if (songs.empty()) throw ResourceError(source + ": song table has a header but no songs");
+    if (!have_header) throw ResourceError(source, "empty song table (no header)");
+    if (songs.empty()) throw ResourceError(source, "song table has a header but no songs");
     check_unique_ids(songs, lines, source, "");
     return SongTable(std::move(songs), source);
 }
@@ -207,21 +207,21 @@ SongTable SongTable::parse_json(std::string_view text, const std::string& source
     try {
         doc = nlohmann::json::parse(text.begin(), text.end());
     } catch (const nlohmann::json::exception& e) {
-        throw ResourceError(source + ": invalid JSON: " + first_line(e.what()));
+        throw ResourceError(source, "invalid JSON: " + first_line(e.what()));
     }
     const nlohmann::json* list = &doc;
     if (doc.is_object() && doc.contains("songs")) list = &doc["songs"];
-    if (!list->is_array()) throw ResourceError(source + ": expected a JSON array of songs or {\"songs\": [...]}");
-    if (list->empty()) throw ResourceError(source + ": song table has no songs");
+    if (!list->is_array()) throw ResourceError(source, "expected a JSON array of songs or {\"songs\": [...]}");
+    if (list->empty()) throw ResourceError(source, "song table has no songs");
 
     std::vector<Song> songs;
     std::vector<std::size_t> numbers;
     songs.reserve(list->size());
     std::array<std::string, kColumnCount> values;
     for (std::size_t i = 0; i < list->size(); ++i) {
-        const std::string where = source + ": song #" + std::to_string(i + 1) + ": ";
+        const std::string where = source + ": song #" + std::to_string(i + 1);
         const nlohmann::json& item = (*list)[i];
-        if (!item.is_object()) throw ResourceError(where + "expected an object");
+        if (!item.is_object()) throw ResourceError(where, "expected an object");
         RawRow raw{};
         for (std::size_t c = 0; c < kColumnCount; ++c) {
             const auto it = item.find(kColumnNames[c]);
@@ -231,17 +231,17 @@ SongTable SongTable::parse_json(std::string_view text, const std::string& source
             } else if (it->is_number()) {
                 values[c] = it->dump();
             } else {
-                throw ResourceError(where + kColumnNames[c] + " must be a string or a number");
+                throw ResourceError(where, std::string(kColumnNames[c]) + " must be a string or a number");
             }
             raw[c] = &values[c];
         }
         for (Column c : kRequired) {
-            if (raw[c] == nullptr) throw ResourceError(where + "missing required field '" + kColumnNames[c] + "'");
+            if (raw[c] == nullptr) throw ResourceError(where, std::string("missing required field '") + kColumnNames[c] + "'");
         }
         try {
             songs.push_back(make_song(raw, i + 1));
         } catch (const Error& e) {
-            throw ResourceError(where + e.what());
+            throw ResourceError(where, e.what());
         }
         numbers.push_back(i + 1);
     }

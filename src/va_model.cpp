@@ -41,18 +41,18 @@ torch::Tensor forward_checked(torch::jit::Module& module, const torch::Tensor& i
     try {
         result = module.forward({input});
     } catch (const c10::Error& e) {
-        throw ResourceError(path + ": model forward failed: " + torch_message(e));
+        throw ResourceError(path, "model forward failed: " + torch_message(e));
     } catch (const std::exception& e) {
-        throw ResourceError(path + ": model forward failed: " + first_line(e.what()));
+        throw ResourceError(path, "model forward failed: " + first_line(e.what()));
     }
-    if (!result.isTensor()) throw ResourceError(path + ": model returned " + result.tagKind() + ", expected a [N, 2] tensor");
+    if (!result.isTensor()) throw ResourceError(path, "model returned " + result.tagKind() + ", expected a [N, 2] tensor");
     torch::Tensor out = result.toTensor();
     const std::int64_t n = input.size(0);
     if (out.dim() != 2 || out.size(0) != n || out.size(1) != 2) {
         std::string shape = "[";
         for (std::int64_t d = 0; d < out.dim(); ++d) shape += (d ? ", " : "") + std::to_string(out.size(d));
-        throw ResourceError(path + ": model output has shape " + shape + "] for a batch of " + std::to_string(n) + ", expected [" +
-                            std::to_string(n) + ", 2]");
+        throw ResourceError(path, "model output has shape " + shape + "] for a batch of " + std::to_string(n) + ", expected [" +
+                                      std::to_string(n) + ", 2]");
     }
     return out.to(torch::kFloat32).contiguous();
 }
@@ -66,15 +66,14 @@ VaModel::~VaModel() = default;
 
 VaModel VaModel::load(const std::string& path, const std::string& expected_sha256) {
     struct stat info {};
-    if (::stat(path.c_str(), &info) != 0) throw ResourceError(path + ": cannot open model: " + std::strerror(errno));
-    if (S_ISDIR(info.st_mode)) throw ResourceError(path + ": is a directory, not a model file");
+    if (::stat(path.c_str(), &info) != 0) throw ResourceError(path, std::string("cannot open model: ") + std::strerror(errno));
+    if (S_ISDIR(info.st_mode)) throw ResourceError(path, "is a directory, not a model file");
     if (!expected_sha256.empty()) {
         std::string expected = expected_sha256;
         std::transform(expected.begin(), expected.end(), expected.begin(),
                        [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
         const std::string actual = sha256_file_hex(path);
-        if (actual != expected)
-            throw ResourceError(path + ": sha256 is " + actual + ", not the pinned " + expected + "; refusing to load it");
+        if (actual != expected) throw ResourceError(path, "sha256 is " + actual + ", not the pinned " + expected + "; refusing to load it");
     }
 
     // Before the model's own tensors exist, so that every buffer LibTorch frees comes back to
@@ -86,9 +85,9 @@ VaModel VaModel::load(const std::string& path, const std::string& expected_sha25
     try {
         impl->module = torch::jit::load(path, torch::kCPU, extra);
     } catch (const c10::Error& e) {
-        throw ResourceError(path + ": not a loadable TorchScript model: " + torch_message(e));
+        throw ResourceError(path, "not a loadable TorchScript model: " + torch_message(e));
     } catch (const std::exception& e) {
-        throw ResourceError(path + ": not a loadable TorchScript model: " + first_line(e.what()));
+        throw ResourceError(path, "not a loadable TorchScript model: " + first_line(e.what()));
     }
     impl->metadata = parse_model_metadata(extra[kModelMetadataFile], path);
     impl->module.eval();
@@ -98,7 +97,7 @@ VaModel VaModel::load(const std::string& path, const std::string& expected_sha25
     try {
         impl->module = torch::jit::freeze(impl->module);
     } catch (const c10::Error& e) {
-        throw ResourceError(path + ": cannot prepare the model for inference: " + torch_message(e));
+        throw ResourceError(path, "cannot prepare the model for inference: " + torch_message(e));
     }
 
     // Probe once so a model that breaks the contract is refused before any input is read.

@@ -46,7 +46,7 @@ private:
 // Destroyed without commit(), it removes the temporary file.
 class AtomicFileSink : public OutputSink {
 public:
-    explicit AtomicFileSink(std::string path);  // throws Error naming the path
+    explicit AtomicFileSink(std::string path);  // throws ResourceError naming the path
     ~AtomicFileSink() override;
     AtomicFileSink(const AtomicFileSink&) = delete;
     AtomicFileSink& operator=(const AtomicFileSink&) = delete;

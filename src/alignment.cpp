@@ -30,21 +30,15 @@ std::vector<float> catalogue_quantiles(std::vector<float> values, int count) {
 
 }  // namespace
 
-AlignMode parse_align_mode(const std::string& name) {
-    if (name == "none") return AlignMode::None;
-    if (name == "minmax") return AlignMode::MinMax;
-    if (name == "quantile") return AlignMode::Quantile;
-    throw Error("unknown alignment '" + name + "' (expected none, minmax or quantile)");
+const NameTable<AlignMode>& align_mode_names() {
+    static const NameTable<AlignMode> table("alignment",
+                                            {{"none", AlignMode::None}, {"minmax", AlignMode::MinMax}, {"quantile", AlignMode::Quantile}});
+    return table;
 }
 
-const char* align_mode_name(AlignMode mode) {
-    switch (mode) {
-        case AlignMode::None: return "none";
-        case AlignMode::MinMax: return "minmax";
-        case AlignMode::Quantile: return "quantile";
-    }
-    return "none";
-}
+AlignMode parse_align_mode(const std::string& name) { return align_mode_names().parse(name); }
+
+const char* align_mode_name(AlignMode mode) { return align_mode_names().name(mode); }
 
 float Alignment::AxisMap::apply(float x) const {
     if (from.empty()) return x;
@@ -65,10 +59,10 @@ Alignment Alignment::fit(AlignMode mode, const ReferenceDistribution* reference,
     a.mode_ = mode;
     if (mode == AlignMode::None) return a;
     if (reference == nullptr) {
-        throw ResourceError(std::string("--align ") + align_mode_name(mode) +
-                            " needs the model's reference_distribution metadata, which this model lacks");
+        throw ResourceError(std::string("alignment ") + align_mode_name(mode),
+                            "needs the model's reference_distribution metadata, which this model lacks");
     }
-    if (catalogue.empty()) throw ResourceError("cannot align to an empty song table");
+    if (catalogue.empty()) throw ResourceError(std::string("alignment ") + align_mode_name(mode), "the song table is empty");
     std::vector<float> cat_v, cat_a;
     cat_v.reserve(catalogue.size());
     cat_a.reserve(catalogue.size());

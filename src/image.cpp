@@ -7,7 +7,9 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -156,6 +158,17 @@ Image Image::from_rgb(const std::uint8_t* rgb, int width, int height) {
     auto impl = std::make_shared<Impl>();
     impl->rgb = cv::Mat(height, width, CV_8UC3, const_cast<std::uint8_t*>(rgb)).clone();
     return Image(std::move(impl));
+}
+
+Image Image::thumbnail(int longest_side) const {
+    const cv::Mat& rgb = impl_->rgb;
+    const int longest = std::max(rgb.cols, rgb.rows);
+    if (rgb.empty() || longest <= longest_side) return *this;
+    const double scale = static_cast<double>(longest_side) / longest;
+    auto scaled = [scale](int n) { return std::max(1, static_cast<int>(std::lround(n * scale))); };
+    cv::Mat small;
+    cv::resize(rgb, small, cv::Size(scaled(rgb.cols), scaled(rgb.rows)), 0.0, 0.0, cv::INTER_AREA);
+    return ImageAccess::wrap(std::move(small));
 }
 
 void set_image_threads(int n) { cv::setNumThreads(n); }

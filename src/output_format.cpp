@@ -287,29 +287,20 @@ std::string spotify_track_url(const std::string& spotify_id) {
     return valid ? "https://open.spotify.com/track/" + spotify_id : std::string();
 }
 
-OutputFormat parse_output_format(const std::string& name) {
-    if (name == "table") return OutputFormat::Table;
-    if (name == "jsonl") return OutputFormat::Jsonl;
-    if (name == "json") return OutputFormat::Json;
-    if (name == "csv") return OutputFormat::Csv;
-    if (name == "tsv") return OutputFormat::Tsv;
-    if (name == "ids") return OutputFormat::Ids;
-    if (name == "links") return OutputFormat::Links;
-    throw Error("unknown format '" + name + "' (expected table, jsonl, json, csv, tsv, ids or links)");
+const NameTable<OutputFormat>& output_format_names() {
+    static const NameTable<OutputFormat> table("format", {{"table", OutputFormat::Table},
+                                                          {"jsonl", OutputFormat::Jsonl},
+                                                          {"json", OutputFormat::Json},
+                                                          {"csv", OutputFormat::Csv},
+                                                          {"tsv", OutputFormat::Tsv},
+                                                          {"ids", OutputFormat::Ids},
+                                                          {"links", OutputFormat::Links}});
+    return table;
 }
 
-const char* output_format_name(OutputFormat format) {
-    switch (format) {
-        case OutputFormat::Table: return "table";
-        case OutputFormat::Jsonl: return "jsonl";
-        case OutputFormat::Json: return "json";
-        case OutputFormat::Csv: return "csv";
-        case OutputFormat::Tsv: return "tsv";
-        case OutputFormat::Ids: return "ids";
-        case OutputFormat::Links: return "links";
-    }
-    return "jsonl";
-}
+OutputFormat parse_output_format(const std::string& name) { return output_format_names().parse(name); }
+
+const char* output_format_name(OutputFormat format) { return output_format_names().name(format); }
 
 std::unique_ptr<RecordWriter> make_record_writer(OutputFormat format, OutputSink& sink, const SongTable& songs,
                                                  RecordWriterOptions options) {

@@ -20,7 +20,9 @@ struct Slot {
     std::string path;
     std::optional<std::string> error;
     std::optional<FramePosition> frame;
-    std::optional<Image> image;  // decoded by the source (video frames); released once preprocessed
+    std::optional<Image> image;        // decoded by the source (video frames); released once preprocessed
+    std::optional<std::string> bytes;  // the encoded image (an upload); released once decoded
+    Image thumbnail;                   // with PipelineOptions::thumbnail_side, for the emit callback
     std::vector<float> tensor;
     bool ready = false;
 };
@@ -38,7 +40,7 @@ struct Ring {
     bool ended = false;
     bool waiting_for_input = false;  // a worker is in inputs.next(), which may wait on a pipe
     bool stop = false;
-    std::exception_ptr failure;  // from inputs.next()
+    std::exception_ptr failure;  // from inputs.next(), or a bug in a worker: ends the run
 
     std::size_t consecutive_ready() const {
         std::size_t n = 0;
@@ -47,7 +49,13 @@ struct Ring {
     }
 };
 
-void decode_worker(Ring& ring, InputSource& inputs, const PreprocessSpec& spec) {
+Image decode(Slot& slot) {
+    if (slot.image) return *slot.image;
+    if (slot.bytes) return Image::decode(reinterpret_cast<const std::uint8_t*>(slot.bytes->data()), slot.bytes->size(), slot.path);
+    return Image::load(slot.path);
+}
+
+void decode_worker(Ring& ring, InputSource& inputs, const PreprocessSpec& spec, int thumbnail_side) {
     for (;;) {
         std::size_t seq = 0;
         {
@@ -79,6 +87,8 @@ void decode_worker(Ring& ring, InputSource& inputs, const PreprocessSpec& spec) 
                     slot.error = std::move(input->error);
                     slot.frame = input->frame;
                     slot.image = std::move(input->image);
+                    slot.bytes = std::move(input->bytes);
+                    slot.thumbnail = Image();
                     slot.ready = false;
                 }
             }
@@ -92,13 +102,26 @@ void decode_worker(Ring& ring, InputSource& inputs, const PreprocessSpec& spec) 
         Slot& slot = ring.slots[seq % ring.slots.size()];
         if (!slot.error) {
             try {
-                preprocess(slot.image ? *slot.image : Image::load(slot.path), spec, slot.tensor.data());
+                const Image image = decode(slot);
+                preprocess(image, spec, slot.tensor.data());
+                if (thumbnail_side > 0 && !slot.frame) slot.thumbnail = image.thumbnail(thumbnail_side);
             } catch (const InputError& e) {
                 slot.error = e.reason();
-            } catch (const std::exception& e) {  // anything else is a bug, but still only this input's
+            } catch (const Error& e) {
                 slot.error = first_line(e.what());
+            } catch (...) {
+                // Not about this input (out of memory, a bug): the run stops with it.
+                {
+                    std::lock_guard<std::mutex> lock(ring.mutex);
+                    if (!ring.failure) ring.failure = std::current_exception();
+                    ring.stop = true;
+                }
+                ring.ready.notify_all();
+                ring.space.notify_all();
+                return;
             }
             slot.image.reset();
+            slot.bytes.reset();
         }
         {
             std::lock_guard<std::mutex> lock(ring.mutex);
@@ -120,16 +143,15 @@ Record Pipeline::recommend(const std::string& input, VA va) const {
     Record r;
     r.input = input;
     r.va = va;
-    VA query = va;
-    if (!alignment_.is_identity()) {
-        query = alignment_.apply(va);
-        r.aligned = query;
-    }
-    r.songs = selector_.select(query);
+    match_songs(r, alignment_, selector_, selector_.allowed());
     return r;
 }
 
 std::size_t Pipeline::run(InputSource& inputs, const std::function<void(const Record&)>& emit) const {
+    return run(inputs, [&emit](const Record& r, const Image& /*thumbnail*/) { emit(r); });
+}
+
+std::size_t Pipeline::run(InputSource& inputs, const std::function<void(const Record&, const Image&)>& emit) const {
     const PreprocessSpec& spec = model_.metadata().preprocess;
     const std::size_t tensor = spec.tensor_size();
     const std::size_t batch_size = options_.batch_size;
@@ -140,7 +162,7 @@ std::size_t Pipeline::run(InputSource& inputs, const std::function<void(const Re
     std::vector<std::thread> workers;
     workers.reserve(static_cast<std::size_t>(options_.decode_threads));
     for (int t = 0; t < options_.decode_threads; ++t)
-        workers.emplace_back(decode_worker, std::ref(ring), std::ref(inputs), std::cref(spec));
+        workers.emplace_back(decode_worker, std::ref(ring), std::ref(inputs), std::cref(spec), options_.thumbnail_side);
     auto stop_workers = [&] {
         {
             std::lock_guard<std::mutex> lock(ring.mutex);
@@ -162,7 +184,8 @@ std::size_t Pipeline::run(InputSource& inputs, const std::function<void(const Re
                 ring.ready.wait(lock, [&] {
                     count = ring.consecutive_ready();
                     const bool all_taken_ready = ring.emitted + count == ring.taken;
-                    return count >= batch_size || (all_taken_ready && (ring.ended || (ring.waiting_for_input && count > 0)));
+                    return ring.failure || count >= batch_size ||
+                           (all_taken_ready && (ring.ended || (ring.waiting_for_input && count > 0)));
                 });
                 if (ring.failure) std::rethrow_exception(ring.failure);
                 if (count == 0) break;  // ended and everything emitted
@@ -185,7 +208,7 @@ std::size_t Pipeline::run(InputSource& inputs, const std::function<void(const Re
                 if (va) {
                     Record r = recommend(slot.path, *va);
                     r.frame = slot.frame;
-                    emit(r);
+                    emit(r, slot.thumbnail);
                     continue;
                 }
                 ++failures;
@@ -193,7 +216,7 @@ std::size_t Pipeline::run(InputSource& inputs, const std::function<void(const Re
                 r.input = slot.path;
                 r.frame = slot.frame;
                 r.error = slot.error ? *slot.error : std::string("the model produced a non-finite value");
-                emit(r);
+                emit(r, Image());
             }
             {
                 std::lock_guard<std::mutex> lock(ring.mutex);

@@ -33,7 +33,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int kThumbSide = 240;
+constexpr int kThumbSide = kThumbnailSide;  // image.hpp: the pipeline makes them this size
 constexpr std::size_t kThumbHashChars = 16;
 
 // Text for HTML: valid UTF-8 (file names need not be), control characters as spaces (they are
@@ -184,16 +184,9 @@ struct HtmlReport::State {
     // index.html shows, and an input seen twice is stored once.
     Thumb write_thumbnail(const Image& image, int side) const {
         if (image.empty()) return {};
-        const cv::Mat& rgb = image.impl().rgb;
-        cv::Mat small = rgb;
-        const int longest = std::max(rgb.cols, rgb.rows);
-        if (longest > side) {
-            const double scale = static_cast<double>(side) / longest;
-            auto scaled = [scale](int n) { return std::max(1, static_cast<int>(std::lround(n * scale))); };
-            cv::resize(rgb, small, cv::Size(scaled(rgb.cols), scaled(rgb.rows)), 0.0, 0.0, cv::INTER_AREA);
-        }
+        const Image small = image.thumbnail(side);
         cv::Mat bgr;
-        cv::cvtColor(small, bgr, cv::COLOR_RGB2BGR);
+        cv::cvtColor(small.impl().rgb, bgr, cv::COLOR_RGB2BGR);
         std::vector<std::uint8_t> jpeg;
         if (!cv::imencode(".jpg", bgr, jpeg, {cv::IMWRITE_JPEG_QUALITY, 85})) throw ResourceError(dir, "cannot encode a thumbnail");
         Thumb thumb{"thumbs/" + sha256_hex(jpeg.data(), jpeg.size()).substr(0, kThumbHashChars) + ".jpg", bgr.cols, bgr.rows};
@@ -357,18 +350,11 @@ HtmlReport::HtmlReport(std::string dir, const SongTable& songs, PlotOptions plot
 
 HtmlReport::~HtmlReport() = default;
 
-void HtmlReport::add_image(const Record& record) {
+void HtmlReport::add_image(const Record& record, const Image& picture) {
     state_->check_open();
     check_song_indices(record, state_->songs.size());
     ImageEntry entry{record, {}};
-    // Frames and segments name their video, which is not decoded again here; a failed input is not retried.
-    if (!record.error && !record.frame && !record.segment) {
-        try {
-            entry.thumb = state_->write_thumbnail(Image::load(record.input), kThumbSide);
-        } catch (const InputError&) {
-            // The file changed or vanished since it was analysed: the row stays, without a picture.
-        }
-    }
+    if (!record.error) entry.thumb = state_->write_thumbnail(picture, kThumbSide);
     state_->images.push_back(std::move(entry));
 }
 

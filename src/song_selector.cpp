@@ -1,5 +1,6 @@
 #include "img2music/song_selector.hpp"
 
+#include "img2music/alignment.hpp"
 #include "img2music/song_table.hpp"
 
 #include <algorithm>
@@ -30,13 +31,13 @@ bool SongCriteria::empty() const { return genres.empty() && !min_popularity && !
 
 std::string SongCriteria::describe() const {
     std::string out;
-    auto add = [&out](const std::string& s) { out += (out.empty() ? "" : " ") + s; };
-    if (!genres.empty()) add("--genre " + join(genres));
-    if (min_popularity) add("--min-popularity " + std::to_string(*min_popularity));
+    auto add = [&out](const std::string& s) { out += (out.empty() ? "" : ", ") + s; };
+    if (!genres.empty()) add("genre " + join(genres));
+    if (min_popularity) add("popularity at least " + std::to_string(*min_popularity));
     if (year_from || year_to)
-        add("--year " + (year_from ? std::to_string(*year_from) : std::string()) + "-" +
+        add("year " + (year_from ? std::to_string(*year_from) : std::string()) + "-" +
             (year_to ? std::to_string(*year_to) : std::string()));
-    if (!exclude_artists.empty()) add("--exclude-artist " + join(exclude_artists));
+    if (!exclude_artists.empty()) add("artist not " + join(exclude_artists));
     return out;
 }
 
@@ -109,6 +110,15 @@ std::vector<Match> SongSelector::select(VA query, const SongFilter& allowed) con
         if (chosen.size() == k || pool.size() >= available) return chosen;
         pool_size *= 4;
     }
+}
+
+void match_songs(Record& record, const Alignment& alignment, const SongSelector& selector, const SongFilter& allowed) {
+    VA query = record.va;
+    if (!alignment.is_identity()) {
+        query = alignment.apply(record.va);
+        record.aligned = query;
+    }
+    record.songs = selector.select(query, allowed);
 }
 
 }  // namespace img2music

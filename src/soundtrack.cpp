@@ -1,6 +1,5 @@
 #include "img2music/soundtrack.hpp"
 
-#include "img2music/alignment.hpp"
 #include "img2music/song_selector.hpp"
 
 #include <algorithm>
@@ -42,12 +41,7 @@ Soundtrack make_soundtrack(std::string input, double duration, std::vector<Timed
         record.input = out.input;
         record.segment = SegmentPosition{j, j == 0 ? 0.0 : times[r.begin], r.end == n ? duration : times[r.end]};
         record.va = VA{static_cast<float>(valence / count), static_cast<float>(arousal / count)};
-        VA query = record.va;
-        if (!alignment.is_identity()) {
-            query = alignment.apply(record.va);
-            record.aligned = query;
-        }
-        record.songs = selector.select(query, allowed);
+        match_songs(record, alignment, selector, allowed);
         for (const Match& m : record.songs) allowed[m.index] = false;
         out.segments.push_back(std::move(record));
     }

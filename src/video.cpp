@@ -20,9 +20,7 @@ namespace {
 
 constexpr std::array<const char*, 6> kVideoExtensions = {".mp4", ".m4v", ".mkv", ".avi", ".mov", ".webm"};
 
-// Container timestamps are rationals printed through doubles: a frame "at 0.5 s" may read
-// 0.49999999. Anything within this of a sampling time counts as on it.
-constexpr double kTimeTolerance = 1e-6;
+constexpr double kTimeTolerance = 1e-6;  // video.hpp: FrameSampler
 
 cv::VideoCapture open_capture(const std::string& path) {
     struct stat info {};
@@ -44,6 +42,12 @@ Image to_rgb(const cv::Mat& bgr) {
 
 }  // namespace
 
+bool FrameSampler::take(double time) {
+    if (time + kTimeTolerance < static_cast<double>(next_sample_) * interval_) return false;
+    while (static_cast<double>(next_sample_) * interval_ <= time + kTimeTolerance) ++next_sample_;
+    return true;
+}
+
 bool has_video_extension(const std::string& path) {
     const std::string ext = lower_extension(path);
     return std::any_of(kVideoExtensions.begin(), kVideoExtensions.end(), [&](const char* e) { return ext == e; });
@@ -53,8 +57,7 @@ struct VideoReader::State {
     std::string path;
     cv::VideoCapture capture;
     VideoInfo info;
-    double interval = 1.0;
-    std::size_t next_sample = 0;  // k: the next sampling time is k * interval
+    FrameSampler sampler{1.0};
     std::size_t frames_read = 0;  // frames decoded so far
     double last_time = -1.0;      // timestamp of the last decoded frame
     bool ended = false;
@@ -66,7 +69,7 @@ VideoReader::VideoReader(const std::string& path, double interval_seconds) : sta
         throw InputError(path, "the sampling interval must be a positive number of seconds");
     State& s = *state_;
     s.path = path;
-    s.interval = interval_seconds;
+    s.sampler = FrameSampler(interval_seconds);
     s.capture = open_capture(path);
     s.info.width = static_cast<int>(s.capture.get(cv::CAP_PROP_FRAME_WIDTH));
     s.info.height = static_cast<int>(s.capture.get(cv::CAP_PROP_FRAME_HEIGHT));
@@ -97,12 +100,11 @@ std::optional<VideoFrame> VideoReader::next() {
         if (!std::isfinite(time) || time < 0.0 || time < s.last_time)
             time = s.info.fps > 0.0 ? static_cast<double>(index) / s.info.fps : s.last_time;
         s.last_time = time;
-        if (time + kTimeTolerance < static_cast<double>(s.next_sample) * s.interval) continue;
+        if (!s.sampler.take(time)) continue;
         if (!s.capture.retrieve(s.bgr) || s.bgr.empty()) {
             s.ended = true;  // a frame that demuxes but does not decode: a damaged stream ends here
             break;
         }
-        while (static_cast<double>(s.next_sample) * s.interval <= time + kTimeTolerance) ++s.next_sample;
         return VideoFrame{FramePosition{index, time}, to_rgb(s.bgr)};
     }
     return std::nullopt;

@@ -7,6 +7,7 @@
 //             the value at that quantile in the catalogue: both distributions then match
 #pragma once
 
+#include "img2music/names.hpp"
 #include "img2music/types.hpp"
 
 #include <optional>
@@ -19,6 +20,8 @@ struct ReferenceDistribution;
 
 enum class AlignMode { None, MinMax, Quantile };
 
+// "none", "minmax", "quantile".
+const NameTable<AlignMode>& align_mode_names();
 AlignMode parse_align_mode(const std::string& name);  // throws Error on an unknown name
 const char* align_mode_name(AlignMode mode);
 

@@ -1,7 +1,7 @@
 // Image decoding and preprocessing. OpenCV stays behind a pimpl.
 //
-// Decoding turns any supported file (JPEG, PNG, WebP, TIFF, BMP, GIF first frame where the
-// OpenCV build supports it) into 8-bit RGB: JPEG EXIF orientation applied; grey, palette,
+// Decoding turns any supported file (JPEG, PNG, WebP, TIFF, BMP, PNM; GIF is recognised and
+// refused with a clear reason: Debian's OpenCV has no GIF decoder) into 8-bit RGB: JPEG EXIF orientation applied; grey, palette,
 // 16-bit and alpha images converted (alpha composited over white; 16-bit scaled by 1/257).
 #pragma once
 
@@ -36,6 +36,10 @@ public:
     // Wraps raw interleaved RGB8 pixels (size width*height*3, row-major), copying them.
     static Image from_rgb(const std::uint8_t* rgb, int width, int height);
 
+    // This image scaled down (area averaging) so that its longer side is at most
+    // `longest_side`; the image itself when it is already that small.
+    Image thumbnail(int longest_side) const;
+
     struct Impl;
     const Impl& impl() const { return *impl_; }
 
@@ -44,6 +48,9 @@ private:
     explicit Image(std::shared_ptr<Impl> impl);
     std::shared_ptr<Impl> impl_;
 };
+
+// The longest side of the thumbnails reports show (report.hpp).
+constexpr int kThumbnailSide = 240;
 
 // Images larger than this many pixels are refused before decoding (decompression bombs).
 constexpr std::int64_t kMaxImagePixels = 16384LL * 16384LL;

@@ -1,9 +1,18 @@
 // img2music: music that fits the mood of a picture.
 //
-// Usage (the library never sees argv; the CLI in src/cli is one client):
+// Usage (the library never sees argv; the CLI in src/cli is one client). A whole run, as every
+// front end makes it (engine.hpp: the sink, inputs from memory, cancelling):
 //
 //     #include <img2music/img2music.hpp>
 //     using namespace img2music;
+//
+//     const Engine engine = Engine::load({"models/img2music.pt", "", "data/songs.csv"});
+//     Request request;                                    // request.hpp: every option, typed
+//     request.top_k = 10;
+//     DirectoryWalker inputs("photos", /*recursive=*/true);
+//     engine.run(request, inputs, my_sink, cancel_token); // records to a RecordSink
+//
+// Or the parts one by one:
 //
 //     set_inference_threads(0);                           // one per core
 //     VaModel model = VaModel::load("models/img2music.pt");
@@ -25,11 +34,13 @@
 
 #include "img2music/alignment.hpp"
 #include "img2music/directory_walker.hpp"
+#include "img2music/engine.hpp"
 #include "img2music/error.hpp"
 #include "img2music/explain.hpp"
 #include "img2music/image.hpp"
 #include "img2music/input_source.hpp"
 #include "img2music/model_metadata.hpp"
+#include "img2music/names.hpp"
 #include "img2music/output_format.hpp"
 #include "img2music/output_sink.hpp"
 #include "img2music/pipeline.hpp"
@@ -37,6 +48,7 @@
 #include "img2music/preprocess_spec.hpp"
 #include "img2music/recommender.hpp"
 #include "img2music/report.hpp"
+#include "img2music/request.hpp"
 #include "img2music/segmentation.hpp"
 #include "img2music/sha256.hpp"
 #include "img2music/song_selector.hpp"

@@ -1,6 +1,7 @@
 // Streams of inputs for the pipeline: paths, plus entries that already failed while being
-// listed (an unreadable directory, a symlink loop), which become error records in place, and
-// video frames already decoded by the source (a video is read in order, so the source decodes).
+// listed (an unreadable directory, a symlink loop), which become error records in place, video
+// frames already decoded by the source (a video is read in order, so the source decodes), and
+// encoded images held in memory (an upload), which are never looked for on disk.
 #pragma once
 
 #include "img2music/image.hpp"
@@ -22,6 +23,14 @@ struct Input {
     std::optional<std::string> error;    // set: listing this entry failed; the reason, without the path
     std::optional<FramePosition> frame;  // set: one frame of the video (or frame sequence) `path`
     std::optional<Image> image;          // set: already decoded, `path` is not read again
+    std::optional<std::string> bytes;    // set: the encoded image itself; `path` only names it
+
+    // An encoded image held in memory, named `name` in its record.
+    static Input encoded(std::string name, std::string bytes_) {
+        Input in(std::move(name));
+        in.bytes = std::move(bytes_);
+        return in;
+    }
 };
 
 class InputSource {

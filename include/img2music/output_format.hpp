@@ -14,6 +14,7 @@
 //   links   one https://open.spotify.com/track/ID per line, for songs that have a Spotify id
 #pragma once
 
+#include "img2music/names.hpp"
 #include "img2music/record.hpp"
 
 #include <memory>
@@ -30,6 +31,8 @@ struct RecordWriterOptions {
     bool explain = false;  // each song gains "why" (explain.hpp); table and csv/tsv show it too
 };
 
+// "table", "jsonl", "json", "csv", "tsv", "ids", "links".
+const NameTable<OutputFormat>& output_format_names();
 OutputFormat parse_output_format(const std::string& name);  // throws Error on an unknown name
 const char* output_format_name(OutputFormat format);
 

@@ -8,6 +8,7 @@
 // (a pipe), so streaming use sees each record promptly.
 #pragma once
 
+#include "img2music/image.hpp"
 #include "img2music/input_source.hpp"
 #include "img2music/record.hpp"
 
@@ -24,6 +25,7 @@ class Alignment;
 struct PipelineOptions {
     std::size_t batch_size = 8;  // images per forward pass
     int decode_threads = 1;      // images decoded at once, beside the forward pass
+    int thumbnail_side = 0;      // > 0: each image's record comes with its thumbnail (Image::thumbnail)
 };
 
 class Pipeline {
@@ -31,10 +33,15 @@ public:
     // Keeps references: all three must outlive the pipeline.
     Pipeline(const VaModel& model, const SongSelector& selector, const Alignment& alignment, PipelineOptions options);
 
-    // Calls `emit` once per input, in input order; a failed input yields a Record with error set.
-    // Returns the number of failed inputs. An exception from `emit` or from the model stops the
-    // workers and propagates; `inputs.cancel()` is called first so no worker stays blocked.
+    // Calls `emit` once per input, in input order; an input that fails with an img2music Error
+    // (it cannot be read or decoded, the model gives a non-finite value) yields a Record with
+    // error set. Returns the number of failed inputs. An exception from `emit`, from the model,
+    // from `inputs` or any other from decoding (out of memory) stops the workers and propagates;
+    // `inputs.cancel()` is called first so no worker stays blocked.
     std::size_t run(InputSource& inputs, const std::function<void(const Record&)>& emit) const;
+    // The same, handing each image's thumbnail along (empty unless options.thumbnail_side > 0
+    // and the record is an image's, not a failure's or a video frame's).
+    std::size_t run(InputSource& inputs, const std::function<void(const Record&, const Image& thumbnail)>& emit) const;
 
     // Recommends for a known VA (no image): fills aligned and songs.
     // A frame's or segment's record carries its position on top (set by the caller).

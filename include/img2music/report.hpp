@@ -19,6 +19,7 @@
 // inputs from one thread at a time.
 #pragma once
 
+#include "img2music/image.hpp"
 #include "img2music/plot.hpp"
 #include "img2music/record.hpp"
 #include "img2music/soundtrack.hpp"
@@ -40,11 +41,11 @@ public:
     HtmlReport(const HtmlReport&) = delete;
     HtmlReport& operator=(const HtmlReport&) = delete;
 
-    // One input's record (an image, or an input that failed: it is listed with its error). The
-    // image's thumbnail is made now by decoding record.input again; when that fails the row has
-    // no picture. Throws Error when a song index is not in the table, ResourceError when a
+    // One input's record (an image, or an input that failed: it is listed with its error), with
+    // the image's picture (the decoded image or its thumbnail, image.hpp); an empty one means no
+    // picture. Throws Error when a song index is not in the table, ResourceError when a
     // thumbnail cannot be written.
-    void add_image(const Record& record);
+    void add_image(const Record& record, const Image& picture);
 
     // A video's soundtrack: its timeline, its segments and their keyframes (one per segment,
     // when present; an empty Image means no picture for that segment).

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "img2music/recommender.hpp"
+#include "img2music/record.hpp"
 #include "img2music/types.hpp"
 
 #include <cstddef>
@@ -23,6 +24,7 @@
 namespace img2music {
 
 class SongTable;
+class Alignment;
 
 struct SongCriteria {
     std::vector<std::string> genres;           // any of these, case-insensitive, against genre or subgenre
@@ -32,7 +34,7 @@ struct SongCriteria {
     std::vector<std::string> exclude_artists;  // case-insensitive exact artist names
 
     bool empty() const;
-    // "--genre rock --year 1990-1999", for messages.
+    // "genre rock, year 1990-1999", for messages.
     std::string describe() const;
 };
 
@@ -67,5 +69,9 @@ private:
     std::size_t allowed_count_ = 0;
     std::vector<std::string> artist_keys_;  // lower-cased artist per row, for one_per_artist
 };
+
+// The one way a record's point becomes its songs: `aligned` = alignment.apply(record.va) unless
+// the alignment is the identity, then `songs` = the selector's list for that point among `allowed`.
+void match_songs(Record& record, const Alignment& alignment, const SongSelector& selector, const SongFilter& allowed);
 
 }  // namespace img2music

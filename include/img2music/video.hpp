@@ -29,6 +29,20 @@ struct VideoInfo {
     double duration = 0.0;        // seconds: frame_count / fps, or 0 when unknown
 };
 
+// The sampling rule above, for any series of frame times (a video's, or a frame sequence's
+// i / fps): take(time) is true for the first frame at or after each k * interval. Times must
+// not decrease. Within 1e-6 s of a sampling time counts as on it (container timestamps are
+// rationals printed through doubles: a frame "at 0.5 s" may read 0.49999999).
+class FrameSampler {
+public:
+    explicit FrameSampler(double interval_seconds) : interval_(interval_seconds) {}
+    bool take(double time);
+
+private:
+    double interval_;
+    std::size_t next_sample_ = 0;  // k: the next sampling time is k * interval
+};
+
 struct VideoFrame {
     FramePosition position;
     Image image;

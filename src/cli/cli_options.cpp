@@ -2,6 +2,9 @@
 
 #include "cli/resource_paths.hpp"
 
+#include <algorithm>
+#include <tuple>
+
 namespace img2music::cli {
 
 namespace {
@@ -18,7 +21,58 @@ void add_list_option(CLI::App& app, const std::string& name, std::vector<std::st
         ->group("Choosing songs");
 }
 
+// The names of `table` (and `extra`, values only the CLI knows) as a CLI11 validator, shown in
+// --help as {a,b,c} and refusing anything else as "x not in {a,b,c}". With `to_enum`, a name
+// becomes its enum's value, so that the option can be bound to the enum itself.
+template <typename Enum>
+CLI::Validator choice_of(const NameTable<Enum>& table, std::vector<std::string> extra, bool to_enum) {
+    std::string names;
+    for (const std::string& e : extra) names += (names.empty() ? "" : ",") + e;
+    for (const auto& entry : table.entries()) names += (names.empty() ? "" : ",") + std::string(entry.first);
+    names = "{" + names + "}";
+    return CLI::Validator(
+        [&table, extra, names, to_enum](std::string& value) {
+            if (std::find(extra.begin(), extra.end(), value) != extra.end()) return std::string();
+            if (!table.contains(value)) return value + " not in " + names;
+            if (to_enum) value = std::to_string(static_cast<int>(table.parse(value)));
+            return std::string();
+        },
+        names);
+}
+
 }  // namespace
+
+const char* flag_of(RequestField field) {
+    switch (field) {
+        case RequestField::TopK: return "--top";
+        case RequestField::Align: return "--align";
+        case RequestField::Songs: return "--genre/--min-popularity/--year/--exclude-artist";
+        case RequestField::Popularity: return "--min-popularity";
+        case RequestField::Years: return "--year";
+        case RequestField::Diversity: return "--diversity";
+        case RequestField::Every: return "--every";
+        case RequestField::MinSegment: return "--min-segment";
+        case RequestField::Fps: return "--fps";
+    }
+    return "?";
+}
+
+std::string describe_as_flags(const SongCriteria& c) {
+    auto join = [](const std::vector<std::string>& items) {
+        std::string out;
+        for (const std::string& i : items) out += (out.empty() ? "" : ",") + i;
+        return out;
+    };
+    std::string out;
+    auto add = [&out](const std::string& s) { out += (out.empty() ? "" : " ") + s; };
+    if (!c.genres.empty()) add("--genre " + join(c.genres));
+    if (c.min_popularity) add("--min-popularity " + std::to_string(*c.min_popularity));
+    if (c.year_from || c.year_to)
+        add("--year " + (c.year_from ? std::to_string(*c.year_from) : std::string()) + "-" +
+            (c.year_to ? std::to_string(*c.year_to) : std::string()));
+    if (!c.exclude_artists.empty()) add("--exclude-artist " + join(c.exclude_artists));
+    return out;
+}
 
 void declare_options(CLI::App& app, Options& o) {
     // A flag given twice takes its last value, as in most Unix tools: an alias can be overridden.
@@ -54,16 +108,19 @@ void declare_options(CLI::App& app, Options& o) {
         "Environment: IMG2MUSIC_MODEL and IMG2MUSIC_SONGS override the default model and table.\n"
         "Only load models from sources you trust: a TorchScript file is a program.");
 
-    o.model = default_resource("IMG2MUSIC_MODEL", "models/img2music.pt");
-    o.songs = default_resource("IMG2MUSIC_SONGS", "data/songs.csv");
+    o.engine.model = default_resource("IMG2MUSIC_MODEL", "models/img2music.pt");
+    o.engine.songs = default_resource("IMG2MUSIC_SONGS", "data/songs.csv");
+    Request& r = o.request;
 
     app.add_option("inputs", o.inputs, "Image or video files, or directories of them; '-' reads newline-separated paths from stdin")
         ->type_name("INPUT...");
-    app.add_flag("-r,--recursive", o.recursive, "Descend into subdirectories of directory inputs");
+    app.add_flag("-r,--recursive", r.recursive, "Descend into subdirectories of directory inputs");
     app.add_flag("-0,--null", o.null_separated, "Paths on stdin are NUL-separated (find -print0)");
     app.add_option("-k,--top", o.top, "Songs per input (1..size of the song table)")->check(CLI::Range(1, 1000000))->capture_default_str();
-    app.add_option("--model", o.model, "TorchScript model with img2music.json metadata")->check(CLI::ExistingFile)->capture_default_str();
-    app.add_option("--model-sha256", o.model_sha256, "Refuse the model unless its file has this SHA-256 (64 hex digits)")
+    app.add_option("--model", o.engine.model, "TorchScript model with img2music.json metadata")
+        ->check(CLI::ExistingFile)
+        ->capture_default_str();
+    app.add_option("--model-sha256", o.engine.model_sha256, "Refuse the model unless its file has this SHA-256 (64 hex digits)")
         ->type_name("HEX")
         ->check(CLI::Validator(
             [](std::string& v) {
@@ -71,32 +128,45 @@ void declare_options(CLI::App& app, Options& o) {
                 return ok ? std::string() : std::string("expected 64 hexadecimal digits");
             },
             "HEX64"));
-    app.add_option("--songs", o.songs, "Song table, CSV or JSON (docs/song-table.md)")->check(CLI::ExistingFile)->capture_default_str();
+    app.add_option("--songs", o.engine.songs, "Song table, CSV or JSON (docs/song-table.md)")
+        ->check(CLI::ExistingFile)
+        ->capture_default_str();
     app.add_option("-f,--format", o.format,
                    "Output format: auto = table on a terminal, jsonl otherwise (with --output: by the file's extension); "
                    "ids = one song id per line, links = one Spotify link per line, for piping onward")
-        ->check(CLI::IsMember({"auto", "table", "jsonl", "json", "csv", "tsv", "ids", "links"}))
+        ->check(choice_of(output_format_names(), {"auto"}, false))
         ->capture_default_str();
-    app.add_option("--align", o.align, "Map the model's VA into the song table's distribution before matching: none, minmax, or quantile")
-        ->check(CLI::IsMember({"none", "minmax", "quantile"}))
-        ->capture_default_str()
-        ->each([&o](const std::string&) { o.align_given = true; });
-    app.add_option("-j,--threads", o.threads, "Threads for decoding and inference (0 = one per core)")
+    app.add_option("--align", r.align,
+                   "Map the model's VA into the song table's distribution before matching: " + align_mode_names().list(", ", ", or "))
+        ->transform(choice_of(align_mode_names(), {}, true))
+        ->type_name("TEXT")
+        ->default_str(align_mode_names().name(r.align))
+        ->each([&r](const std::string&) { r.align_required = true; });
+    app.add_option("-j,--threads", o.engine.threads, "Threads for decoding and inference (0 = one per core)")
         ->check(CLI::Range(0, 256))
         ->capture_default_str();
-    app.add_option("--batch-size", o.batch_size, "Images per forward pass")->check(CLI::Range(1, 1024))->capture_default_str();
+    app.add_option("--batch-size", o.engine.batch_size, "Images per forward pass")
+        ->check(CLI::Range(1, 1024))
+        ->type_name("INT")
+        ->capture_default_str();
     app.add_option("-o,--output", o.output, "Write results to FILE (atomically: a temporary file renamed on success) instead of stdout")
         ->type_name("FILE");
     app.add_flag("-q,--quiet", o.quiet, "No warnings or notes on stderr (errors are still reported)");
     app.add_flag("-V,--version", o.version, "Print the version and the model's and song table's provenance");
 
     const auto positive = CLI::Range(0.001, 86400.0);  // seconds or frames per second
-    app.add_option("--every", o.every, "Videos: seconds between sampled frames")->check(positive)->capture_default_str()->group("Videos");
-    app.add_flag("--frames", o.frames, "Videos: one record per sampled frame instead of one per mood segment")->group("Videos");
-    app.add_flag("--sequence", o.sequence, "Directory inputs are the frames of one video, in name order (natural: 2 before 10)")
+    app.add_option("--every", r.video.every, "Videos: seconds between sampled frames")
+        ->check(positive)
+        ->capture_default_str()
         ->group("Videos");
-    app.add_option("--fps", o.fps, "Videos: frame rate of a --sequence directory")->check(positive)->capture_default_str()->group("Videos");
-    app.add_option("--min-segment", o.min_segment, "Videos: shortest segment in seconds (a shorter video is one segment)")
+    app.add_flag("--frames", r.video.frames, "Videos: one record per sampled frame instead of one per mood segment")->group("Videos");
+    app.add_flag("--sequence", r.video.sequence, "Directory inputs are the frames of one video, in name order (natural: 2 before 10)")
+        ->group("Videos");
+    app.add_option("--fps", r.video.fps, "Videos: frame rate of a --sequence directory")
+        ->check(positive)
+        ->capture_default_str()
+        ->group("Videos");
+    app.add_option("--min-segment", r.video.min_segment, "Videos: shortest segment in seconds (a shorter video is one segment)")
         ->check(CLI::Range(0.0, 86400.0))
         ->capture_default_str()
         ->group("Videos");
@@ -107,54 +177,37 @@ void declare_options(CLI::App& app, Options& o) {
     app.add_option("--report", o.report, "Write an HTML report (index.html, thumbnails, plots) into DIR")
         ->type_name("DIR")
         ->group("Seeing the answer");
-    app.add_flag("--explain", o.explain, "Say why each song was picked (a \"why\" field; a line in the table)")->group("Seeing the answer");
+    app.add_flag("--explain", r.explain, "Say why each song was picked (a \"why\" field; a line in the table)")->group("Seeing the answer");
 
-    add_list_option(app, "--genre", o.genres, "Only songs of these genres or subgenres (comma-separated, case-insensitive)", "G[,G...]");
-    app.add_option("--min-popularity", o.min_popularity, "Only songs at least this popular (0..100)")
+    add_list_option(app, "--genre", r.songs.genres, "Only songs of these genres or subgenres (comma-separated, case-insensitive)",
+                    "G[,G...]");
+    app.add_option_function<int>(
+           "--min-popularity", [&r](const int& n) { r.songs.min_popularity = n; }, "Only songs at least this popular (0..100)")
         ->check(CLI::Range(0, 100))
         ->type_name("N")
         ->group("Choosing songs");
-    app.add_option("--year", o.year, "Only songs released in these years: FROM-TO, FROM-, -TO or YEAR")
+    app.add_option_function<std::string>(
+           "--year", [&r](const std::string& v) { std::tie(r.songs.year_from, r.songs.year_to) = parse_year_range(v); },
+           "Only songs released in these years: FROM-TO, FROM-, -TO or YEAR")
         ->type_name("FROM-TO")
         ->check(CLI::Validator(
             [](std::string& v) {
                 try {
-                    parse_year_range(v);
+                    parse_year_range(v);  // the callback parses it again, once it is known to parse
                     return std::string();
-                } catch (const CLI::ValidationError& e) {
+                } catch (const Error& e) {
                     return std::string(e.what());
                 }
             },
             "YEARS"))
         ->group("Choosing songs");
-    add_list_option(app, "--exclude-artist", o.exclude_artists, "Never these artists (repeatable, or comma-separated; case-insensitive)",
-                    "NAME");
-    app.add_option("--diversity", o.diversity, "Trade closeness for variety, 0 (nearest only) .. 1 (most varied), MMR-style")
+    add_list_option(app, "--exclude-artist", r.songs.exclude_artists,
+                    "Never these artists (repeatable, or comma-separated; case-insensitive)", "NAME");
+    app.add_option("--diversity", r.diversity, "Trade closeness for variety, 0 (nearest only) .. 1 (most varied), MMR-style")
         ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str()
         ->group("Choosing songs");
-    app.add_flag("--one-per-artist", o.one_per_artist, "At most one song by each artist in a list")->group("Choosing songs");
-}
-
-std::pair<std::optional<int>, std::optional<int>> parse_year_range(const std::string& text) {
-    auto year = [&](const std::string& part) -> std::optional<int> {
-        if (part.empty()) return std::nullopt;
-        if (part.size() > 4 || part.find_first_not_of("0123456789") != std::string::npos)
-            throw CLI::ValidationError("--year", "expected FROM-TO, FROM-, -TO or YEAR with 4-digit years, got '" + text + "'");
-        return std::stoi(part);
-    };
-    const std::size_t dash = text.find('-');
-    std::optional<int> from;
-    std::optional<int> to;
-    if (dash == std::string::npos) {
-        from = to = year(text);
-    } else {
-        from = year(text.substr(0, dash));
-        to = year(text.substr(dash + 1));
-    }
-    if (!from && !to) throw CLI::ValidationError("--year", "expected FROM-TO, FROM-, -TO or YEAR, got '" + text + "'");
-    if (from && to && *from > *to) throw CLI::ValidationError("--year", "the range " + text + " is empty (FROM is after TO)");
-    return {from, to};
+    app.add_flag("--one-per-artist", r.one_per_artist, "At most one song by each artist in a list")->group("Choosing songs");
 }
 
 }  // namespace img2music::cli

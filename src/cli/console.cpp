@@ -10,7 +10,10 @@ Progress* g_progress = nullptr;  // cleared before each message so lines do not 
 
 }  // namespace
 
-volatile std::sig_atomic_t g_interrupted = 0;
+CancelToken& interrupt_token() {
+    static CancelToken token;
+    return token;
+}
 
 void set_message_stream(std::FILE* stream) { g_stream = stream; }
 std::FILE* message_stream() { return g_stream; }

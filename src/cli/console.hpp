@@ -1,9 +1,10 @@
 // The CLI's side of the terminal (CLI only): one-line messages on the real stderr, the
-// progress line, and the Ctrl-C flag.
+// progress line, and the Ctrl-C token.
 #pragma once
 
+#include "img2music/engine.hpp"
+
 #include <chrono>
-#include <csignal>
 #include <cstddef>
 #include <cstdio>
 #include <optional>
@@ -11,8 +12,9 @@
 
 namespace img2music::cli {
 
-// Set by the SIGINT handler; the run stops handing out inputs and flushes what it has.
-extern volatile std::sig_atomic_t g_interrupted;
+// Cancelled by the SIGINT handler (main.cpp): the run stops handing out inputs and flushes
+// what it has.
+CancelToken& interrupt_token();
 
 // Where messages go: the real stderr (StderrFilter takes fd 2 for library chatter).
 void set_message_stream(std::FILE* stream);

@@ -19,24 +19,24 @@ namespace {
 using namespace img2music;
 using namespace img2music::cli;
 
-void on_interrupt(int /*signal*/) { g_interrupted = 1; }
+void on_interrupt(int /*signal*/) { interrupt_token().cancel(); }
 
 void print_version(const Options& o) {
     std::cout << "img2music " << version() << " (" << inference_backend_version() << ", " << image_backend_version() << ")\n";
     try {
-        const VaModel model = VaModel::load(o.model, o.model_sha256);
+        const VaModel model = VaModel::load(o.engine.model, o.engine.model_sha256);
         const ModelMetadata& m = model.metadata();
-        std::cout << "model: " << o.model << "\n  sha256: " << sha256_file_hex(o.model) << "\n  name: " << m.name << "\n  arch: " << m.arch
-                  << "\n  input: " << m.preprocess.input_width << "x" << m.preprocess.input_height
+        std::cout << "model: " << o.engine.model << "\n  sha256: " << sha256_file_hex(o.engine.model) << "\n  name: " << m.name
+                  << "\n  arch: " << m.arch << "\n  input: " << m.preprocess.input_width << "x" << m.preprocess.input_height
                   << "\n  provenance: " << m.provenance_json << "\n  metrics: " << m.metrics_json << '\n';
     } catch (const Error& e) {
         std::cout << "model: " << e.what() << '\n';
     }
     try {
-        const SongTable songs = SongTable::load(o.songs);
+        const SongTable songs = SongTable::load(o.engine.songs);
         std::map<std::string, std::size_t> sources;
         for (const Song& s : songs.songs()) ++sources[s.va_source.empty() ? "unspecified" : s.va_source];
-        std::cout << "songs: " << o.songs << "\n  count: " << songs.size() << "\n  va_source:";
+        std::cout << "songs: " << o.engine.songs << "\n  count: " << songs.size() << "\n  va_source:";
         for (const auto& [name, count] : sources) std::cout << ' ' << name << '=' << count;
         std::cout << '\n';
     } catch (const Error& e) {
@@ -51,6 +51,7 @@ extern "C" __attribute__((visibility("default"))) int img2music_cli_main(int arg
     // A closed reader shows up as EPIPE from write(2) and ends the run quietly.
     std::signal(SIGPIPE, SIG_IGN);
     // Ctrl-C finishes the batch in hand and flushes it; no SA_RESTART so a blocked stdin read ends.
+    interrupt_token();  // constructed now, not first in the handler
     struct sigaction interrupt {};
     interrupt.sa_handler = on_interrupt;
     sigemptyset(&interrupt.sa_mask);

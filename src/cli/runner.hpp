@@ -7,6 +7,6 @@
 
 namespace img2music::cli {
 
-int run(const Options& options);
+int run(Options& options);
 
 }  // namespace img2music::cli

@@ -157,8 +157,16 @@ TEST_CASE("ids and links: one song per line for piping onward") {
     CHECK(spotify_track_url("short").empty());
 }
 
-TEST_CASE("Format names") {
-    CHECK(parse_output_format("tsv") == OutputFormat::Tsv);
-    CHECK(parse_output_format("ids") == OutputFormat::Ids);
-    CHECK_THROWS_AS(parse_output_format("xml"), Error);
+TEST_CASE("Format names: every format has one name, and it parses back") {
+    const std::vector<std::pair<OutputFormat, std::string>> all = {
+        {OutputFormat::Table, "table"}, {OutputFormat::Jsonl, "jsonl"}, {OutputFormat::Json, "json"},  {OutputFormat::Csv, "csv"},
+        {OutputFormat::Tsv, "tsv"},     {OutputFormat::Ids, "ids"},     {OutputFormat::Links, "links"}};
+    REQUIRE(output_format_names().entries().size() == all.size());
+    for (const auto& [format, name] : all) {
+        CHECK(output_format_name(format) == name);
+        CHECK(parse_output_format(name) == format);
+    }
+    CHECK(output_format_names().list(" ") == "table jsonl json csv tsv ids links");
+    CHECK_THROWS_WITH(parse_output_format("xml"), "unknown format 'xml' (expected table, jsonl, json, csv, tsv, ids or links)");
+    CHECK_THROWS_AS(parse_output_format("JSON"), Error);  // names are exact
 }

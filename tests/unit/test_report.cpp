@@ -39,6 +39,15 @@ std::string slurp(const std::string& path) {
     return s.str();
 }
 
+// What the pipeline hands along: the decoded image, or none when it cannot be read.
+Image picture(const std::string& path) {
+    try {
+        return Image::load(path);
+    } catch (const InputError&) {
+        return Image();
+    }
+}
+
 void spit(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
 
 std::size_t count(const std::string& haystack, const std::string& needle) {
@@ -126,12 +135,13 @@ TEST_CASE("Report: index.html lists every input, escaped, with its songs, thumbn
     const std::string dir = tmp / "out/report";  // parents are created
     const SongTable songs = table();
     HtmlReport report(dir, songs);
-    report.add_image(image(kImages + "red.png", VA{0.9F, 0.4F}, {Match{0, 0.01F}, Match{1, 0.5F}}));
-    report.add_image(image(kImages + "teal.jpg", VA{0.2F, 0.6F}, {Match{3, 0.02F}, Match{4, 0.3F}}));
-    report.add_image(image(big_path, VA{0.5F, 0.5F}, {Match{2, 0.0F}}));
-    report.add_image(image(tmp / "gone \"quoted\".png", VA{0.4F, 0.4F}, {Match{2, 0.1F}}));  // analysed, then vanished
-    report.add_image(failed(kImages + "missing.png", "No such file or directory"));
-    report.add_image(failed("latin1-\xE9t\xE9.jpg", "not a supported image, or corrupt"));  // not UTF-8
+    report.add_image(image(kImages + "red.png", VA{0.9F, 0.4F}, {Match{0, 0.01F}, Match{1, 0.5F}}), picture(kImages + "red.png"));
+    report.add_image(image(kImages + "teal.jpg", VA{0.2F, 0.6F}, {Match{3, 0.02F}, Match{4, 0.3F}}), picture(kImages + "teal.jpg"));
+    report.add_image(image(big_path, VA{0.5F, 0.5F}, {Match{2, 0.0F}}), picture(big_path));
+    report.add_image(image(tmp / "gone \"quoted\".png", VA{0.4F, 0.4F}, {Match{2, 0.1F}}),
+                     picture(tmp / "gone \"quoted\".png"));  // analysed, then vanished
+    report.add_image(failed(kImages + "missing.png", "No such file or directory"), Image());
+    report.add_image(failed("latin1-\xE9t\xE9.jpg", "not a supported image, or corrupt"), Image());  // not UTF-8
     report.add_video(video());
     report.finish();
 
@@ -219,13 +229,13 @@ TEST_CASE("Report: a report never finished, or whose finish fails, leaves the pr
     const SongTable songs = table();
     {
         HtmlReport report(dir, songs);
-        report.add_image(image(kImages + "red.png", VA{0.9F, 0.4F}, {Match{0, 0.01F}}));
+        report.add_image(image(kImages + "red.png", VA{0.9F, 0.4F}, {Match{0, 0.01F}}), picture(kImages + "red.png"));
     }  // destroyed without finish(), as when the run throws
     CHECK(slurp(dir + "/index.html") == "previous report");
 
     fs::create_directories(dir + "/plot.png");  // plot.png cannot be written: finish() fails
     HtmlReport report(dir, songs);
-    report.add_image(image(kImages + "red.png", VA{0.9F, 0.4F}, {Match{0, 0.01F}}));
+    report.add_image(image(kImages + "red.png", VA{0.9F, 0.4F}, {Match{0, 0.01F}}), picture(kImages + "red.png"));
     CHECK_THROWS_AS(report.finish(), ResourceError);
     CHECK(slurp(dir + "/index.html") == "previous report");
     for (const auto& entry : fs::directory_iterator(dir)) CHECK(entry.path().filename().string().find(".tmp") == std::string::npos);
@@ -240,12 +250,12 @@ TEST_CASE("Report: the directory must be one, and misuse is refused") {
     CHECK_THROWS_WITH(HtmlReport(tmp / "file/sub", songs), Catch::StartsWith(tmp / "file/sub: cannot create it: "));
 
     HtmlReport report(tmp / "r", songs);
-    CHECK_THROWS_AS(report.add_image(image("x.jpg", VA{0.5F, 0.5F}, {Match{5, 0.0F}})), Error);  // no song 5
+    CHECK_THROWS_AS(report.add_image(image("x.jpg", VA{0.5F, 0.5F}, {Match{5, 0.0F}}), picture("x.jpg")), Error);  // no song 5
     report.finish();
     CHECK(fs::is_regular_file(tmp / "r/index.html"));
     CHECK(fs::is_regular_file(tmp / "r/plot.png"));
     CHECK_THROWS_AS(report.finish(), Error);
-    CHECK_THROWS_AS(report.add_image(failed("y.jpg", "bad")), Error);
+    CHECK_THROWS_AS(report.add_image(failed("y.jpg", "bad"), Image()), Error);
 }
 
 TEST_CASE("Report: thumbnails no longer used are removed, other files are left alone") {
@@ -256,8 +266,9 @@ TEST_CASE("Report: thumbnails no longer used are removed, other files are left a
     spit(dir + "/thumbs/notes.txt", "mine");
     const SongTable songs = table();
     HtmlReport report(dir, songs);
-    report.add_image(image(kImages + "teal.jpg", VA{0.2F, 0.6F}, {Match{3, 0.02F}}));
-    report.add_image(image(kImages + "teal.jpg", VA{0.2F, 0.6F}, {Match{3, 0.02F}}));  // the same picture: one thumbnail
+    report.add_image(image(kImages + "teal.jpg", VA{0.2F, 0.6F}, {Match{3, 0.02F}}), picture(kImages + "teal.jpg"));
+    report.add_image(image(kImages + "teal.jpg", VA{0.2F, 0.6F}, {Match{3, 0.02F}}),
+                     picture(kImages + "teal.jpg"));  // the same picture: one thumbnail
     report.finish();
     CHECK(!fs::exists(dir + "/thumbs/0123456789abcdef.jpg"));
     CHECK(fs::exists(dir + "/thumbs/notes.txt"));

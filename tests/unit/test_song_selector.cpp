@@ -62,7 +62,7 @@ TEST_CASE("Filters: each criterion on the small table") {
     genre.genres = {"POP", "rock"};
     passes(genre, [](const Song& s) { return s.genre == "pop" || s.genre == "rock"; });
     CHECK(count(genre) > 0);
-    CHECK(genre.describe() == "--genre POP,rock");
+    CHECK(genre.describe() == "genre POP,rock");
 
     SongCriteria popular;
     popular.min_popularity = 50;
@@ -72,7 +72,7 @@ TEST_CASE("Filters: each criterion on the small table") {
     years.year_from = 1995;
     years.year_to = 2000;
     passes(years, [](const Song& s) { return s.year && *s.year >= 1995 && *s.year <= 2000; });
-    CHECK(years.describe() == "--year 1995-2000");
+    CHECK(years.describe() == "year 1995-2000");
 
     SongCriteria open_ended;
     open_ended.year_to = 1991;

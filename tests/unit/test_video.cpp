@@ -106,18 +106,14 @@ TEST_CASE("Video: a file cut short ends early, with what decodes kept") {
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     const std::string cut = video.path + ".cut.avi";
     std::ofstream(cut, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
-    try {
-        VideoReader reader(cut, 1.0);
-        std::size_t n = 0;
-        while (reader.next()) ++n;
-        CHECK(n > 0);
-        CHECK(n < 10);
-        CHECK(reader.truncated());
-        CHECK(reader.decoded_duration() < 9.0);
-    } catch (const InputError&) {
-        // Some demuxers refuse a cut index outright; that too is a clean, named error.
-        SUCCEED();
-    }
+    // FFmpeg reads an AVI without its index (at the end, cut off) up to where the data stops.
+    VideoReader reader(cut, 1.0);
+    std::size_t n = 0;
+    while (reader.next()) ++n;
+    CHECK(n > 0);
+    CHECK(n < 10);
+    CHECK(reader.truncated());
+    CHECK(reader.decoded_duration() < 9.0);
     std::remove(cut.c_str());
 }
 

@@ -1,0 +1,367 @@
+#include "img2music/engine.hpp"
+
+#include "img2music/alignment.hpp"
+#include "img2music/directory_walker.hpp"
+#include "img2music/error.hpp"
+#include "img2music/model_metadata.hpp"
+#include "img2music/pipeline.hpp"
+#include "img2music/recommender.hpp"
+#include "img2music/song_selector.hpp"
+#include "img2music/song_table.hpp"
+#include "img2music/soundtrack.hpp"
+#include "img2music/va_model.hpp"
+#include "img2music/video.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <optional>
+#include <thread>
+#include <utility>
+
+namespace img2music {
+namespace {
+
+bool is_directory(const std::string& path) {
+    struct stat info {};
+    return ::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
+}
+
+// Stops handing out inputs once the run is cancelled, so it ends after the batch in hand.
+class CancellableInputs : public InputSource {
+public:
+    CancellableInputs(InputSource& inner, const CancelToken& cancel) : inner_(inner), cancel_(cancel) {}
+    std::optional<Input> next() override { return cancel_.cancelled() ? std::nullopt : inner_.next(); }
+    void cancel() override { inner_.cancel(); }
+    bool may_wait() const override { return inner_.may_wait(); }
+
+private:
+    InputSource& inner_;
+    const CancelToken& cancel_;
+};
+
+// The image inputs up to the next video or frame sequence, which it holds for the caller: the
+// pipeline runs over a stretch of images, the caller handles the video, then the next stretch.
+class ImageStretch : public InputSource {
+public:
+    ImageStretch(InputSource& inner, bool sequences) : inner_(inner), sequences_(sequences) {}
+    std::optional<Input> next() override {
+        if (held_ || exhausted_) return std::nullopt;
+        std::optional<Input> in = inner_.next();
+        if (!in) {
+            exhausted_ = true;
+            return std::nullopt;
+        }
+        const bool on_disk = !in->error && !in->bytes && !in->image;
+        if (on_disk && (has_video_extension(in->path) || (sequences_ && is_directory(in->path)))) {
+            held_ = std::move(in);
+            return std::nullopt;
+        }
+        return in;
+    }
+    // The pipeline cancels at the end of every run to wake a reader blocked on stdin. Once this
+    // stretch has ended (a video is held, or the inputs are done) nothing can be blocked, and
+    // cancelling the inputs would end the stretches still to come.
+    void cancel() override {
+        if (!held_ && !exhausted_) inner_.cancel();
+    }
+    bool may_wait() const override { return !held_ && !exhausted_ && inner_.may_wait(); }
+    std::optional<Input> take_held() {
+        std::optional<Input> out = std::move(held_);
+        held_.reset();
+        return out;
+    }
+    bool exhausted() const { return exhausted_ && !held_; }
+
+private:
+    InputSource& inner_;
+    bool sequences_;
+    std::optional<Input> held_;
+    bool exhausted_ = false;
+};
+
+// A video's sampled frames, decoded in order here (the pipeline's workers preprocess them).
+class VideoFrames : public InputSource {
+public:
+    VideoFrames(VideoReader& reader, std::string path, const CancelToken& cancel)
+        : reader_(reader), path_(std::move(path)), cancel_(cancel) {}
+    std::optional<Input> next() override {
+        if (cancel_.cancelled()) return std::nullopt;
+        std::optional<VideoFrame> frame = reader_.next();
+        if (!frame) return std::nullopt;
+        return Input{path_, std::nullopt, frame->position, std::move(frame->image)};
+    }
+
+private:
+    VideoReader& reader_;
+    std::string path_;
+    const CancelToken& cancel_;
+};
+
+// A frame sequence's files at `fps`, sampled on the videos' rule (video.hpp: FrameSampler).
+class SequenceFrames : public InputSource {
+public:
+    SequenceFrames(const std::vector<std::string>& files, double fps, double every, const CancelToken& cancel)
+        : files_(files), fps_(fps), sampler_(every), cancel_(cancel) {}
+    std::optional<Input> next() override {
+        while (!cancel_.cancelled() && index_ < files_.size()) {
+            const std::size_t i = index_++;
+            const double time = static_cast<double>(i) / fps_;
+            if (sampler_.take(time)) return Input{files_[i], std::nullopt, FramePosition{i, time}, std::nullopt};
+        }
+        return std::nullopt;
+    }
+
+private:
+    const std::vector<std::string>& files_;
+    double fps_;
+    FrameSampler sampler_;
+    const CancelToken& cancel_;
+    std::size_t index_ = 0;
+};
+
+std::string seconds(double s) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f s", s);
+    return buf;
+}
+
+std::size_t count_allowed(const SongFilter& allowed, std::size_t songs) {
+    return allowed.empty() ? songs : static_cast<std::size_t>(std::count(allowed.begin(), allowed.end(), true));
+}
+
+// One run of one request: what it shares, and what it does with each finished record.
+class Run {
+public:
+    Run(const Request& request, const SongSelector& selector, const Alignment& alignment, const Pipeline& pipeline, RecordSink& sink,
+        const CancelToken& cancel)
+        : request_(request), selector_(selector), alignment_(alignment), pipeline_(pipeline), sink_(sink), cancel_(cancel) {}
+
+    std::size_t failures() const { return failures_; }
+
+    void images(InputSource& inputs) {
+        failures_ += pipeline_.run(inputs, [&](const Record& r, const Image& thumbnail) {
+            sink_.record(r, thumbnail);
+            sink_.progress(++done_, "done");
+        });
+    }
+
+    void video(const std::string& path) {
+        std::optional<VideoReader> reader;
+        try {
+            reader.emplace(path, request_.video.every);
+        } catch (const InputError& e) {
+            fail(path, e.reason());
+            return;
+        }
+        VideoFrames frames(*reader, path, cancel_);
+        std::vector<TimedVA> timeline = analyse(frames);
+        if (cancel_.cancelled()) return;
+        if (reader->truncated())
+            sink_.note(Note{Note::Kind::VideoCutShort, path,
+                            "the video stops decoding at " + seconds(reader->decoded_duration()) + " of " +
+                                seconds(reader->info().duration) + " (damaged or cut short); using what decodes"});
+        finish_video(path, reader->decoded_duration(), std::move(timeline),
+                     [&](const TimedVA& t) { return VideoReader::frame_at(path, t.frame.time); });
+    }
+
+    void sequence(const std::string& dir) {
+        std::vector<std::string> files;
+        DirectoryWalker walker(dir, request_.recursive);
+        while (std::optional<Input> in = walker.next()) {
+            if (in->error) {
+                fail(in->path, *in->error);
+                continue;
+            }
+            if (has_image_extension(in->path)) files.push_back(std::move(in->path));
+        }
+        if (files.empty()) return;  // the walker reported "no images found"
+        std::stable_sort(files.begin(), files.end(), natural_less);
+        SequenceFrames frames(files, request_.video.fps, request_.video.every, cancel_);
+        std::vector<TimedVA> timeline = analyse(frames);
+        if (cancel_.cancelled()) return;
+        finish_video(dir, static_cast<double>(files.size()) / request_.video.fps, std::move(timeline),
+                     [&](const TimedVA& t) { return Image::load(files[t.frame.index]); });
+    }
+
+private:
+    void fail(const std::string& input, const std::string& reason) {
+        Record r;
+        r.input = input;
+        r.error = reason;
+        sink_.record(r, Image());
+        ++failures_;
+    }
+
+    // Runs the frames through the model; with video.frames each frame's record is given as it comes.
+    std::vector<TimedVA> analyse(InputSource& frames) {
+        std::vector<TimedVA> timeline;
+        failures_ += pipeline_.run(frames, [&](const Record& r) {
+            if (request_.video.frames || r.error) sink_.record(r, Image());
+            if (!r.error) timeline.push_back(TimedVA{*r.frame, r.va, r.va});
+            sink_.progress(++done_, "frames");
+        });
+        return timeline;
+    }
+
+    template <typename Keyframe>
+    void finish_video(const std::string& input, double duration, std::vector<TimedVA> timeline, Keyframe keyframe) {
+        if (timeline.empty()) {
+            fail(input, "no frame could be decoded");
+            return;
+        }
+        SegmentationOptions segmentation;
+        segmentation.min_seconds = request_.video.min_segment;
+        Soundtrack soundtrack = make_soundtrack(input, duration, std::move(timeline), selector_, alignment_, segmentation);
+        if (!request_.video.frames) {
+            for (const Record& r : soundtrack.segments) sink_.record(r, Image());
+        }
+        if (request_.thumbnails) {
+            // Each segment's middle frame; a frame that will not decode again just has no picture.
+            for (const Record& segment : soundtrack.segments) {
+                const double middle = (segment.segment->start + segment.segment->end) / 2.0;
+                const auto nearest =
+                    std::min_element(soundtrack.timeline.begin(), soundtrack.timeline.end(), [&](const TimedVA& a, const TimedVA& b) {
+                        return std::fabs(a.frame.time - middle) < std::fabs(b.frame.time - middle);
+                    });
+                try {
+                    soundtrack.keyframes.push_back(keyframe(*nearest).thumbnail(kThumbnailSide));
+                } catch (const InputError&) {
+                    soundtrack.keyframes.emplace_back();
+                }
+            }
+        }
+        sink_.soundtrack(soundtrack);
+    }
+
+    const Request& request_;
+    const SongSelector& selector_;
+    const Alignment& alignment_;
+    const Pipeline& pipeline_;
+    RecordSink& sink_;
+    const CancelToken& cancel_;
+    std::size_t done_ = 0;
+    std::size_t failures_ = 0;
+};
+
+}  // namespace
+
+struct Engine::State {
+    EngineConfig config;
+    VaModel model;
+    SongTable songs;
+    std::vector<VA> points;
+    Recommender index;
+    std::array<std::optional<Alignment>, 3> alignments;  // by AlignMode; unset: the model has no reference for it
+
+    State(EngineConfig c, VaModel m, SongTable s)
+        : config(std::move(c)), model(std::move(m)), songs(std::move(s)), points(points_of(songs)), index(points) {
+        const ModelMetadata& meta = model.metadata();
+        for (const auto& [name, mode] : align_mode_names().entries()) {
+            if (mode == AlignMode::None || meta.reference)
+                alignments[static_cast<std::size_t>(mode)] = Alignment::fit(mode, meta.reference ? &*meta.reference : nullptr, points);
+        }
+    }
+
+    // The alignment `request` gets, and the note when it falls back on none.
+    const Alignment& alignment_for(const Request& request, std::optional<Note>* fallback) const {
+        const std::optional<Alignment>& asked = alignments[static_cast<std::size_t>(request.align)];
+        if (asked) return *asked;
+        if (request.align_required)
+            throw RequestError(RequestField::Align, align_mode_name(request.align),
+                               "needs the model's reference_distribution metadata, which " + config.model + " lacks");
+        if (fallback != nullptr)
+            *fallback = Note{Note::Kind::NoAlignmentReference, config.model, "has no reference distribution; matching without alignment"};
+        return *alignments[static_cast<std::size_t>(AlignMode::None)];
+    }
+
+    SongFilter filter_for(const Request& request, std::size_t* allowed, std::optional<Note>* fewer) const {
+        validate(request);
+        SongFilter filter = request.songs.empty() ? SongFilter() : make_song_filter(songs, request.songs);
+        *allowed = count_allowed(filter, songs.size());
+        if (*allowed == 0) throw RequestError(RequestField::Songs, request.songs.describe(), "no song in " + config.songs + " passes");
+        if (request.top_k > *allowed) {
+            if (request.songs.empty())
+                throw RequestError(RequestField::TopK, std::to_string(request.top_k),
+                                   "is larger than the song table (" + std::to_string(songs.size()) + " songs in " + config.songs + ")");
+            if (fewer != nullptr)
+                *fewer = Note{Note::Kind::FewerSongsThanTopK, config.songs,
+                              "only " + std::to_string(*allowed) + " songs pass " + request.songs.describe() +
+                                  "; lists will be shorter than " + std::to_string(request.top_k),
+                              *allowed};
+        }
+        return filter;
+    }
+};
+
+Engine::Engine(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Engine::Engine(Engine&&) noexcept = default;
+Engine& Engine::operator=(Engine&&) noexcept = default;
+Engine::~Engine() = default;
+
+Engine Engine::load(const EngineConfig& config) {
+    set_inference_threads(config.threads);
+    set_image_threads(1);  // the pipeline decodes several images at once
+    VaModel model = VaModel::load(config.model, config.model_sha256);
+    SongTable songs = SongTable::load(config.songs);
+    return Engine(std::make_unique<State>(config, std::move(model), std::move(songs)));
+}
+
+const VaModel& Engine::model() const { return state_->model; }
+const SongTable& Engine::songs() const { return state_->songs; }
+const EngineConfig& Engine::config() const { return state_->config; }
+
+std::size_t Engine::check(const Request& request) const {
+    std::size_t allowed = 0;
+    state_->filter_for(request, &allowed, nullptr);
+    state_->alignment_for(request, nullptr);
+    return allowed;
+}
+
+RunResult Engine::run(const Request& request, InputSource& inputs, RecordSink& sink, const CancelToken& cancel) const {
+    const State& s = *state_;
+    std::size_t allowed_count = 0;
+    std::optional<Note> fewer;
+    SongFilter allowed = s.filter_for(request, &allowed_count, &fewer);
+    std::optional<Note> unaligned;
+    const Alignment& alignment = s.alignment_for(request, &unaligned);
+    if (fewer) sink.note(*fewer);
+    if (unaligned) sink.note(*unaligned);
+
+    SelectionOptions selection;
+    selection.top_k = request.top_k;
+    selection.diversity = request.diversity;
+    selection.one_per_artist = request.one_per_artist;
+    const SongSelector selector(s.index, s.songs, selection, std::move(allowed));
+
+    PipelineOptions options;
+    options.batch_size = s.config.batch_size;
+    // LibTorch gets every core for the forward pass; decoding is a fraction of its cost, so
+    // half as many decode threads keep it fed without oversubscribing the machine.
+    const int cores = s.config.threads > 0 ? s.config.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+    options.decode_threads = std::max(1, cores / 2);
+    options.thumbnail_side = request.thumbnails ? kThumbnailSide : 0;
+    const Pipeline pipeline(s.model, selector, alignment, options);
+
+    CancellableInputs cancellable(inputs, cancel);
+    ImageStretch stretch(cancellable, request.video.sequence);
+    Run run(request, selector, alignment, pipeline, sink, cancel);
+    while (!cancel.cancelled()) {
+        run.images(stretch);
+        std::optional<Input> held = stretch.take_held();
+        if (!held) {
+            if (stretch.exhausted()) break;
+            continue;
+        }
+        if (request.video.sequence && is_directory(held->path))
+            run.sequence(held->path);
+        else
+            run.video(held->path);
+    }
+    return RunResult{run.failures(), cancel.cancelled()};
+}
+
+}  // namespace img2music

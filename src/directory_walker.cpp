@@ -1,6 +1,7 @@
 #include "img2music/directory_walker.hpp"
 
 #include "file_util.hpp"
+#include "img2music/media.hpp"
 #include "img2music/video.hpp"
 
 #include <dirent.h>
@@ -157,7 +158,9 @@ std::optional<Input> DirectoryWalker::next() {
         }
         if (has_media_extension(path)) {
             ++s.images;
-            return Input{path, std::nullopt};
+            Input found{path, std::nullopt};
+            found.kind = media_kind_of_file(path);  // detected once, here: by content, then by name
+            return found;
         }
     }
 }

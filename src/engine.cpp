@@ -3,6 +3,7 @@
 #include "img2music/alignment.hpp"
 #include "img2music/directory_walker.hpp"
 #include "img2music/error.hpp"
+#include "img2music/media.hpp"
 #include "img2music/model_metadata.hpp"
 #include "img2music/pipeline.hpp"
 #include "img2music/recommender.hpp"
@@ -56,7 +57,8 @@ public:
             return std::nullopt;
         }
         const bool on_disk = !in->error && !in->bytes && !in->image;
-        if (on_disk && (has_video_extension(in->path) || (sequences_ && is_directory(in->path)))) {
+        if (on_disk && !in->kind) in->kind = media_kind_of_file(in->path);
+        if (on_disk && (in->kind == MediaKind::Video || (sequences_ && is_directory(in->path)))) {
             held_ = std::move(in);
             return std::nullopt;
         }
@@ -176,7 +178,7 @@ public:
                 fail(in->path, *in->error);
                 continue;
             }
-            if (has_image_extension(in->path)) files.push_back(std::move(in->path));
+            if (in->kind == MediaKind::Image) files.push_back(std::move(in->path));
         }
         if (files.empty()) return;  // the walker reported "no images found"
         std::stable_sort(files.begin(), files.end(), natural_less);

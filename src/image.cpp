@@ -1,8 +1,10 @@
 #include "img2music/image.hpp"
 
+#include "decode/image_codec.hpp"
 #include "file_util.hpp"
 #include "image_impl.hpp"
 #include "img2music/error.hpp"
+#include "img2music/media.hpp"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -18,44 +20,6 @@
 
 namespace img2music {
 namespace {
-
-bool is_jpeg(const std::uint8_t* data, std::size_t size) { return size >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF; }
-
-// A JPEG cut short has no end-of-image marker; libjpeg would pad it with grey and only warn.
-// Searched backwards: the marker is normally the last two bytes, after at most some trailer.
-bool jpeg_has_end_marker(const std::uint8_t* data, std::size_t size) {
-    const std::size_t stop = size > (1U << 20U) ? size - (1U << 20U) : 0;
-    for (std::size_t i = size; i >= stop + 2; --i) {
-        if (data[i - 2] == 0xFF && data[i - 1] == 0xD9) return true;
-    }
-    return false;
-}
-
-// Width and height from a PNG or JPEG header, without decoding (0x0 when unknown), so that
-// decompression bombs are refused with a clear message before any pixel memory is touched.
-std::pair<std::uint32_t, std::uint32_t> declared_size(const std::uint8_t* d, std::size_t n) {
-    auto be32 = [d](std::size_t i) {
-        return (std::uint32_t{d[i]} << 24U) | (std::uint32_t{d[i + 1]} << 16U) | (std::uint32_t{d[i + 2]} << 8U) | d[i + 3];
-    };
-    auto be16 = [d](std::size_t i) { return static_cast<std::uint32_t>((d[i] << 8U) | d[i + 1]); };
-    if (n >= 24 && std::memcmp(d, "\x89PNG\r\n\x1a\n", 8) == 0 && std::memcmp(d + 12, "IHDR", 4) == 0) return {be32(16), be32(20)};
-    if (is_jpeg(d, n)) {
-        // Walk the marker segments to the first start-of-frame (SOF0..SOF15, not DHT/JPG/DAC).
-        std::size_t i = 2;
-        while (i + 9 < n && d[i] == 0xFF) {
-            const std::uint8_t marker = d[i + 1];
-            if (marker == 0xFF) {
-                ++i;
-                continue;
-            }
-            const bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
-            if (sof) return {be16(i + 7), be16(i + 5)};
-            if (marker == 0xDA) break;  // start of scan: no frame header seen
-            i += 2 + be16(i + 2);
-        }
-    }
-    return {0, 0};
-}
 
 std::atomic<std::int64_t> g_max_pixels{kMaxImagePixels};
 
@@ -125,20 +89,24 @@ Image Image::load(const std::string& path) {
 Image Image::decode(const std::uint8_t* data, std::size_t size, const std::string& name) {
     if (size == 0) throw InputError(name, "empty file");
     limit_decoded_pixels();
-    const bool jpeg = is_jpeg(data, size);
-    const auto [declared_w, declared_h] = declared_size(data, size);
+    const ImageCodec& codec = image_codec_for(std::string_view(reinterpret_cast<const char*>(data), std::min(size, kSniffBytes)));
+    const auto [declared_w, declared_h] = codec.declared_size(data, size);
     if (std::uint64_t{declared_w} * declared_h > static_cast<std::uint64_t>(g_max_pixels.load()))
         throw InputError(name, too_large(declared_w, declared_h));
-    if (jpeg && !jpeg_has_end_marker(data, size)) throw InputError(name, "truncated JPEG (no end-of-image marker)");
-    if (size >= 6 && (std::memcmp(data, "GIF87a", 6) == 0 || std::memcmp(data, "GIF89a", 6) == 0)) {
-        throw InputError(name, "GIF images are not supported (OpenCV " CV_VERSION " has no GIF decoder); convert it to PNG");
+    const cv::Mat decoded = codec.decode(data, size, name);
+    if (static_cast<std::int64_t>(decoded.cols) * decoded.rows > g_max_pixels.load()) {
+        throw InputError(name, "image too large (" + std::to_string(decoded.cols) + "x" + std::to_string(decoded.rows) + " pixels)");
     }
+    auto impl = std::make_shared<Impl>();
+    impl->rgb = to_rgb8(decoded, name);
+    return Image(std::move(impl));
+}
+
+cv::Mat imdecode_or_throw(const std::uint8_t* data, std::size_t size, int flags, const std::string& name) {
     const cv::Mat encoded(1, static_cast<int>(size), CV_8UC1, const_cast<std::uint8_t*>(data));
     cv::Mat decoded;
     try {
-        // JPEG: IMREAD_COLOR applies EXIF orientation and converts CMYK and grey.
-        // Others: IMREAD_UNCHANGED keeps alpha and 16-bit depth for an explicit conversion.
-        decoded = cv::imdecode(encoded, jpeg ? cv::IMREAD_COLOR : cv::IMREAD_UNCHANGED);
+        decoded = cv::imdecode(encoded, flags);
     } catch (const cv::Exception& e) {
         const std::string what = e.what();
         if (what.find("CV_IO_MAX_IMAGE_PIXELS") != std::string::npos)
@@ -146,12 +114,7 @@ Image Image::decode(const std::uint8_t* data, std::size_t size, const std::strin
         throw InputError(name, "cannot decode image: " + first_line(e.err));
     }
     if (decoded.empty()) throw InputError(name, "not a supported image, or corrupt");
-    if (static_cast<std::int64_t>(decoded.cols) * decoded.rows > g_max_pixels.load()) {
-        throw InputError(name, "image too large (" + std::to_string(decoded.cols) + "x" + std::to_string(decoded.rows) + " pixels)");
-    }
-    auto impl = std::make_shared<Impl>();
-    impl->rgb = to_rgb8(decoded, name);
-    return Image(std::move(impl));
+    return decoded;
 }
 
 Image Image::from_rgb(const std::uint8_t* rgb, int width, int height) {

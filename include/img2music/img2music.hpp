@@ -39,6 +39,7 @@
 #include "img2music/explain.hpp"
 #include "img2music/image.hpp"
 #include "img2music/input_source.hpp"
+#include "img2music/media.hpp"
 #include "img2music/model_metadata.hpp"
 #include "img2music/names.hpp"
 #include "img2music/output_format.hpp"

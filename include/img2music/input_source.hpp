@@ -5,6 +5,7 @@
 #pragma once
 
 #include "img2music/image.hpp"
+#include "img2music/media.hpp"
 #include "img2music/record.hpp"
 
 #include <optional>
@@ -24,6 +25,7 @@ struct Input {
     std::optional<FramePosition> frame;  // set: one frame of the video (or frame sequence) `path`
     std::optional<Image> image;          // set: already decoded, `path` is not read again
     std::optional<std::string> bytes;    // set: the encoded image itself; `path` only names it
+    std::optional<MediaKind> kind;       // set: what `path` is, already detected (media.hpp)
 
     // An encoded image held in memory, named `name` in its record.
     static Input encoded(std::string name, std::string bytes_) {

@@ -1,5 +1,6 @@
-// Reading video files (mp4, mkv, avi, mov, webm, m4v) through OpenCV's FFmpeg backend, sampled
-// at a fixed interval. OpenCV stays behind a pimpl.
+// Reading video files (mp4, mkv, avi, mov, webm, m4v), sampled at a fixed interval, through
+// the video decoder that recognises the file (src/decode/: OpenCV's FFmpeg backend today).
+// OpenCV stays behind a pimpl.
 //
 // Sampling: with interval s, sample k is the first frame whose timestamp is >= k*s (k = 0, 1,
 // ...); a frame is taken at most once. Timestamps come from the container (variable frame

@@ -153,7 +153,7 @@ int run(Options& o) {
     std::size_t total = 0;
     const bool counted =
         !o.quiet && ::isatty(STDERR_FILENO) && !request.video.sequence && inputs.known_count(&total) &&
-        std::none_of(o.inputs.begin(), o.inputs.end(), [](const std::string& p) { return has_video_extension(p); });
+        std::none_of(o.inputs.begin(), o.inputs.end(), [](const std::string& p) { return media_kind_of_file(p) == MediaKind::Video; });
     CliSink sink(o, *writer, report.get(), counted ? std::optional<std::size_t>(total) : std::nullopt);
     const RunResult result = engine.run(request, inputs, sink, interrupt_token());
     writer->finish();

@@ -1,0 +1,34 @@
+// PNG: the IHDR size for the bomb guard; alpha and 16-bit depth kept for image.cpp's conversion.
+#include "decode/image_codec.hpp"
+
+#include <opencv2/imgcodecs.hpp>
+
+#include <cstring>
+
+namespace img2music {
+namespace {
+
+class PngCodec : public ImageCodec {
+public:
+    std::string_view name() const override { return "png"; }
+    bool sniff(std::string_view head) const override { return has_at(head, 0, std::string_view("\x89PNG\r\n\x1a\n", 8)); }
+    std::pair<std::uint32_t, std::uint32_t> declared_size(const std::uint8_t* d, std::size_t n) const override {
+        if (n < 24 || std::memcmp(d + 12, "IHDR", 4) != 0) return {0, 0};
+        auto be32 = [d](std::size_t i) {
+            return (std::uint32_t{d[i]} << 24U) | (std::uint32_t{d[i + 1]} << 16U) | (std::uint32_t{d[i + 2]} << 8U) | d[i + 3];
+        };
+        return {be32(16), be32(20)};
+    }
+    cv::Mat decode(const std::uint8_t* data, std::size_t size, const std::string& name) const override {
+        return imdecode_or_throw(data, size, cv::IMREAD_UNCHANGED, name);
+    }
+};
+
+}  // namespace
+
+const ImageCodec& png_codec() {
+    static const PngCodec codec;
+    return codec;
+}
+
+}  // namespace img2music

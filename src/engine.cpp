@@ -203,7 +203,7 @@ private:
         std::vector<TimedVA> timeline;
         failures_ += pipeline_.run(frames, [&](const Record& r) {
             if (request_.video.frames || r.error) sink_.record(r, Image());
-            if (!r.error) timeline.push_back(TimedVA{*r.frame, r.va, r.va});
+            if (!r.error) timeline.push_back(TimedVA{*r.frame, r.va, r.va, r.emotions});
             sink_.progress(++done_, "frames");
         });
         return timeline;

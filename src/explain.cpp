@@ -1,5 +1,6 @@
 #include "img2music/explain.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -47,6 +48,20 @@ std::string explain_match(VA query, VA song) {
     // Which axis contributes more of the squared distance.
     std::snprintf(tail, sizeof tail, " (distance %.3f, mostly %s)", distance, arousal_dominates ? "arousal" : "valence");
     return out + tail;
+}
+
+std::string emotion_words(const std::vector<EmotionScore>& emotions) {
+    if (emotions.empty()) return "";
+    std::vector<const EmotionScore*> order;
+    for (const EmotionScore& e : emotions) order.push_back(&e);
+    // Stable: equal shares keep the model's order, so the words are deterministic.
+    std::stable_sort(order.begin(), order.end(),
+                     [](const EmotionScore* a, const EmotionScore* b) { return a->probability > b->probability; });
+    const auto percent = [](const EmotionScore& e) { return e.name + " (" + std::to_string(std::lround(e.probability * 100.0F)) + "%)"; };
+    std::string out = percent(*order[0]);
+    if (order.size() > 1 && order[1]->probability > 0.0F && order[1]->probability >= 0.5F * order[0]->probability)
+        out += " and " + percent(*order[1]);
+    return out;
 }
 
 }  // namespace img2music

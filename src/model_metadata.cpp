@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 namespace img2music {
@@ -67,6 +68,25 @@ std::vector<float> parse_quantiles(const json& obj, const char* key) {
     return q;
 }
 
+// Lower-case identifiers (they become JSON keys and CSV column suffixes), distinct, 1..64 of them.
+std::vector<std::string> parse_emotion_names(const json& v) {
+    constexpr std::size_t kMaxEmotions = 64;
+    constexpr std::size_t kMaxNameLength = 32;
+    if (!v.is_array() || v.empty() || v.size() > kMaxEmotions) throw MetadataError{"emotions must be an array of 1..64 names"};
+    std::vector<std::string> names;
+    for (const json& e : v) {
+        if (!e.is_string()) throw MetadataError{"emotions entries must be strings"};
+        const std::string name = e.get<std::string>();
+        const bool identifier =
+            !name.empty() && name.size() <= kMaxNameLength && name[0] >= 'a' && name[0] <= 'z' &&
+            std::all_of(name.begin(), name.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+        if (!identifier) throw MetadataError{"emotion name \"" + name + "\" is not a lower-case identifier of at most 32 characters"};
+        if (std::find(names.begin(), names.end(), name) != names.end()) throw MetadataError{"emotion name \"" + name + "\" appears twice"};
+        names.push_back(name);
+    }
+    return names;
+}
+
 PreprocessSpec parse_preprocess(const json& p) {
     const std::string where = "preprocess.";
     if (!p.is_object()) throw MetadataError{"preprocess must be an object"};
@@ -112,6 +132,7 @@ ModelMetadata parse(const json& doc) {
     if (require(doc, "outputs", "") != json::array({"valence", "arousal"}))
         throw MetadataError{"outputs must be [\"valence\", \"arousal\"]"};
     meta.preprocess = parse_preprocess(require(doc, "preprocess", ""));
+    if (const auto it = doc.find("emotions"); it != doc.end() && !it->is_null()) meta.emotions = parse_emotion_names(*it);
     if (const auto it = doc.find("reference_distribution"); it != doc.end() && !it->is_null()) {
         if (!it->is_object()) throw MetadataError{"reference_distribution must be an object"};
         ReferenceDistribution ref;

@@ -36,6 +36,12 @@ std::string fixed3(double x) {
 // The point songs were matched from.
 VA query_of(const Record& r) { return r.aligned ? *r.aligned : r.va; }
 
+// The image's mood in words, with its top emotions when the model has them.
+std::string mood_line(const Record& r) {
+    const std::string emotions = emotion_words(r.emotions);
+    return mood_words(r.va) + (emotions.empty() ? "" : ", feels like " + emotions);
+}
+
 nlohmann::ordered_json record_json(const Record& r, const SongTable& songs, const RecordWriterOptions& options) {
     nlohmann::ordered_json j;
     j["input"] = r.input;
@@ -58,6 +64,12 @@ nlohmann::ordered_json record_json(const Record& r, const SongTable& songs, cons
         j["aligned_valence"] = round4(r.aligned->valence);
         j["aligned_arousal"] = round4(r.aligned->arousal);
     }
+    if (!r.emotions.empty()) {
+        nlohmann::ordered_json emotions = nlohmann::ordered_json::object();
+        for (const EmotionScore& e : r.emotions) emotions[e.name] = round4(e.probability);
+        j["emotions"] = std::move(emotions);
+    }
+    if (options.explain && !r.emotions.empty()) j["mood"] = mood_line(r);  // names the top emotions
     auto list = nlohmann::ordered_json::array();
     for (std::size_t rank = 0; rank < r.songs.size(); ++rank) {
         const Song& s = songs[r.songs[rank].index];
@@ -129,6 +141,7 @@ public:
                 "aligned_arousal", "rank",  "id",   "artist",  "track", "album", "song_valence", "song_arousal", "distance"};
             if (options_.explain) header.emplace_back("why");
             header.emplace_back("error");
+            for (const std::string& name : options_.emotions) header.push_back("emotion_" + name);
             row(header);
             header_written_ = true;
         }
@@ -140,6 +153,7 @@ public:
             fields.insert(fields.end(), position.begin(), position.end());
             fields.resize(fields.size() + 12 + (options_.explain ? 1 : 0));
             fields.push_back(*r.error);
+            fields.resize(fields.size() + options_.emotions.size());
             row(fields);
         } else {
             const std::string v = fixed4(r.va.valence);
@@ -155,6 +169,7 @@ public:
                     fields.push_back(std::move(f));
                 if (options_.explain) fields.push_back(explain_match(query_of(r), s.va));
                 fields.emplace_back();
+                append_emotions(r, fields);
                 row(fields);
             }
         }
@@ -163,6 +178,14 @@ public:
     void finish() override {}
 
 private:
+    // One column per name the writer was given, matched by name (a record without emotions, or
+    // from another model, leaves them empty).
+    void append_emotions(const Record& r, std::vector<std::string>& fields) const {
+        for (const std::string& name : options_.emotions) {
+            const auto it = std::find_if(r.emotions.begin(), r.emotions.end(), [&name](const EmotionScore& e) { return e.name == name; });
+            fields.push_back(it == r.emotions.end() ? std::string() : fixed4(it->probability));
+        }
+    }
     void row(const std::vector<std::string>& fields) {
         bool first = true;
         for (const std::string& f : fields) {
@@ -222,6 +245,7 @@ public:
         }
         std::string head = title + "\n  valence " + fixed4(r.va.valence) + "  arousal " + fixed4(r.va.arousal);
         if (r.aligned) head += "  (matched at " + fixed4(r.aligned->valence) + ", " + fixed4(r.aligned->arousal) + ")";
+        if (!r.emotions.empty()) head += "\n  feels like " + emotion_words(r.emotions);
         sink_.append(head + "\n");
         for (std::size_t rank = 0; rank < r.songs.size(); ++rank) {
             const Song& s = songs_[r.songs[rank].index];

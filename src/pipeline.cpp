@@ -151,6 +151,18 @@ std::size_t Pipeline::run(InputSource& inputs, const std::function<void(const Re
     return run(inputs, [&emit](const Record& r, const Image& /*thumbnail*/) { emit(r); });
 }
 
+namespace {
+
+// The model's probabilities under their names (both in the model's order).
+std::vector<EmotionScore> named_emotions(const std::vector<std::string>& names, const std::vector<float>& probabilities) {
+    std::vector<EmotionScore> out;
+    out.reserve(probabilities.size());
+    for (std::size_t k = 0; k < probabilities.size() && k < names.size(); ++k) out.push_back({names[k], probabilities[k]});
+    return out;
+}
+
+}  // namespace
+
 std::size_t Pipeline::run(InputSource& inputs, const std::function<void(const Record&, const Image&)>& emit) const {
     const PreprocessSpec& spec = model_.metadata().preprocess;
     const std::size_t tensor = spec.tensor_size();
@@ -199,14 +211,15 @@ std::size_t Pipeline::run(InputSource& inputs, const std::function<void(const Re
                 std::memcpy(batch.data() + decoded.size() * tensor, slot.tensor.data(), tensor * sizeof(float));
                 decoded.push_back(i);
             }
-            const std::vector<std::optional<VA>> predictions = model_.predict(batch.data(), decoded.size());
+            const std::vector<std::optional<Prediction>> predictions = model_.predict_outputs(batch.data(), decoded.size());
             std::size_t next_prediction = 0;
             for (std::size_t i = 0; i < count; ++i) {
                 const Slot& slot = ring.slots[(ring.emitted + i) % ring.slots.size()];
-                std::optional<VA> va;
-                if (!slot.error) va = predictions[next_prediction++];
-                if (va) {
-                    Record r = recommend(slot.path, *va);
+                std::optional<Prediction> prediction;
+                if (!slot.error) prediction = predictions[next_prediction++];
+                if (prediction) {
+                    Record r = recommend(slot.path, prediction->va);
+                    r.emotions = named_emotions(model_.metadata().emotions, prediction->emotions);
                     r.frame = slot.frame;
                     emit(r, slot.thumbnail);
                     continue;

@@ -128,6 +128,12 @@ figcaption { color: var(--muted); font-size: 13px; margin-top: 8px; }
 .va { display: flex; align-items: center; gap: 10px; margin: 4px 0 8px; flex-wrap: wrap; }
 .va b { font-variant-numeric: tabular-nums; }
 .mood { color: var(--muted); font-style: italic; }
+.emotions { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 2px 14px; margin: 0 0 10px; font-size: 13px; }
+.emo { display: flex; align-items: center; gap: 6px; }
+.emo .label { flex: 0 0 62px; color: var(--muted); }
+.emo .bar { flex: 1 1 auto; height: 8px; background: var(--shade); border-radius: 4px; overflow: hidden; }
+.emo .bar span { display: block; height: 100%; background: var(--accent); }
+.emo .n { flex: 0 0 34px; text-align: right; font-variant-numeric: tabular-nums; }
 .mini { flex: 0 0 auto; }
 .mini .sq { fill: #f3f5f9; stroke: #a0a0a0; stroke-width: 2; }
 .mini .mid { stroke: #b8b8b8; stroke-width: 1.5; stroke-dasharray: 4 4; }
@@ -219,7 +225,25 @@ struct HtmlReport::State {
         std::string html = "<div class=\"va\">" + mini_plot(r.va, r.aligned) + "<span>valence <b>" + fixed4(r.va.valence) +
                            "</b> &middot; arousal <b>" + fixed4(r.va.arousal) + "</b>";
         if (r.aligned) html += " &middot; matched at <b>" + fixed4(r.aligned->valence) + "</b>, <b>" + fixed4(r.aligned->arousal) + "</b>";
-        return html + "<br><span class=\"mood\">" + esc(mood_words(r.va)) + "</span></span></div>\n";
+        html += "<br><span class=\"mood\">" + esc(mood_words(r.va)) + "</span></span></div>\n";
+        return html + emotion_bars(r.emotions);
+    }
+
+    // The model's emotion distribution as labelled bars, largest first; nothing without one.
+    static std::string emotion_bars(const std::vector<EmotionScore>& emotions) {
+        if (emotions.empty()) return "";
+        std::vector<const EmotionScore*> order;
+        for (const EmotionScore& e : emotions) order.push_back(&e);
+        std::stable_sort(order.begin(), order.end(),
+                         [](const EmotionScore* a, const EmotionScore* b) { return a->probability > b->probability; });
+        std::string html = "<div class=\"emotions\" aria-label=\"feels like " + esc(emotion_words(emotions)) + "\">";
+        for (const EmotionScore* e : order) {
+            const long percent = std::lround(std::clamp(e->probability, 0.0F, 1.0F) * 100.0F);
+            html += "<span class=\"emo\"><span class=\"label\">" + esc(e->name) +
+                    "</span><span class=\"bar\"><span style=\"width:" + std::to_string(percent) + "%\"></span></span><span class=\"n\">" +
+                    std::to_string(percent) + "%</span></span>";
+        }
+        return html + "</div>\n";
     }
 
     static std::string thumb_html(const Thumb& t, const std::string& alt) {

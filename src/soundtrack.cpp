@@ -5,6 +5,23 @@
 #include <algorithm>
 
 namespace img2music {
+namespace {
+
+// The mean distribution of the frames in `range`, when they all carry the same emotions.
+std::vector<EmotionScore> mean_emotions(const std::vector<TimedVA>& timeline, const SampleRange& range) {
+    std::vector<EmotionScore> mean = timeline[range.begin].emotions;
+    for (EmotionScore& e : mean) e.probability = 0.0F;
+    for (std::size_t i = range.begin; i < range.end; ++i) {
+        const std::vector<EmotionScore>& frame = timeline[i].emotions;
+        if (frame.size() != mean.size()) return {};
+        for (std::size_t k = 0; k < mean.size(); ++k) mean[k].probability += frame[k].probability;
+    }
+    const auto count = static_cast<float>(range.end - range.begin);
+    for (EmotionScore& e : mean) e.probability /= count;
+    return mean;
+}
+
+}  // namespace
 
 Soundtrack make_soundtrack(std::string input, double duration, std::vector<TimedVA> timeline, const SongSelector& selector,
                            const Alignment& alignment, const SegmentationOptions& options) {
@@ -41,6 +58,7 @@ Soundtrack make_soundtrack(std::string input, double duration, std::vector<Timed
         record.input = out.input;
         record.segment = SegmentPosition{j, j == 0 ? 0.0 : times[r.begin], r.end == n ? duration : times[r.end]};
         record.va = VA{static_cast<float>(valence / count), static_cast<float>(arousal / count)};
+        record.emotions = mean_emotions(out.timeline, r);
         match_songs(record, alignment, selector, allowed);
         for (const Match& m : record.songs) allowed[m.index] = false;
         out.segments.push_back(std::move(record));

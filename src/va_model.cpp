@@ -35,8 +35,8 @@ namespace {
 
 std::string torch_message(const c10::Error& e) { return first_line(e.what_without_backtrace()); }
 
-// Runs the module on `input` ([n,3,H,W]) and returns a contiguous float [n,2] tensor.
-torch::Tensor forward_checked(torch::jit::Module& module, const torch::Tensor& input, const std::string& path) {
+// Runs the module on `input` ([n,3,H,W]) and returns a contiguous float [n, width] tensor.
+torch::Tensor forward_checked(torch::jit::Module& module, const torch::Tensor& input, std::int64_t width, const std::string& path) {
     torch::jit::IValue result;
     try {
         result = module.forward({input});
@@ -45,14 +45,17 @@ torch::Tensor forward_checked(torch::jit::Module& module, const torch::Tensor& i
     } catch (const std::exception& e) {
         throw ResourceError(path, "model forward failed: " + first_line(e.what()));
     }
-    if (!result.isTensor()) throw ResourceError(path, "model returned " + result.tagKind() + ", expected a [N, 2] tensor");
+    if (!result.isTensor())
+        throw ResourceError(path, "model returned " + result.tagKind() + ", expected a [N, " + std::to_string(width) + "] tensor");
     torch::Tensor out = result.toTensor();
     const std::int64_t n = input.size(0);
-    if (out.dim() != 2 || out.size(0) != n || out.size(1) != 2) {
+    if (out.dim() != 2 || out.size(0) != n || out.size(1) != width) {
         std::string shape = "[";
         for (std::int64_t d = 0; d < out.dim(); ++d) shape += (d ? ", " : "") + std::to_string(out.size(d));
+        const std::string emotions =
+            width > 2 ? " (valence, arousal and the " + std::to_string(width - 2) + " emotions the metadata names)" : "";
         throw ResourceError(path, "model output has shape " + shape + "] for a batch of " + std::to_string(n) + ", expected [" +
-                                      std::to_string(n) + ", 2]");
+                                      std::to_string(n) + ", " + std::to_string(width) + "]" + emotions);
     }
     return out.to(torch::kFloat32).contiguous();
 }
@@ -110,11 +113,12 @@ VaModel VaModel::load(const std::string& path, const std::string& expected_sha25
     // Memory format is not semantic in LibTorch: a model either takes channels-last input with
     // the same answers (to rounding) or throws (a .view() of a feature map). Probing only that
     // layout first saves a forward at start-up; the plain layout is the fallback.
+    const auto width = static_cast<std::int64_t>(2 + impl->metadata.emotions.size());
     try {
-        forward_checked(impl->module, probe.contiguous(torch::MemoryFormat::ChannelsLast), path);
+        forward_checked(impl->module, probe.contiguous(torch::MemoryFormat::ChannelsLast), width, path);
         impl->channels_last = true;
     } catch (const ResourceError&) {
-        forward_checked(impl->module, probe, path);  // its error, if any, is the one to report
+        forward_checked(impl->module, probe, width, path);  // its error, if any, is the one to report
         impl->channels_last = false;
     }
     return VaModel(std::move(impl));
@@ -123,22 +127,42 @@ VaModel VaModel::load(const std::string& path, const std::string& expected_sha25
 const ModelMetadata& VaModel::metadata() const { return impl_->metadata; }
 const std::string& VaModel::path() const { return impl_->path; }
 
-std::vector<std::optional<VA>> VaModel::predict(const float* batch, std::size_t n) const {
+std::vector<std::optional<Prediction>> VaModel::predict_outputs(const float* batch, std::size_t n) const {
     if (n == 0) return {};
     const PreprocessSpec& spec = impl_->metadata.preprocess;
+    const std::size_t k = impl_->metadata.emotions.size();
+    const std::size_t width = 2 + k;
     c10::InferenceMode guard;
     // from_blob does not copy: the caller's buffer is the input tensor.
     const torch::Tensor input = torch::from_blob(const_cast<float*>(batch),
                                                  {static_cast<std::int64_t>(n), 3, spec.input_height, spec.input_width}, torch::kFloat32);
     const torch::Tensor out =
-        forward_checked(impl_->module, impl_->channels_last ? input.contiguous(torch::MemoryFormat::ChannelsLast) : input, impl_->path);
+        forward_checked(impl_->module, impl_->channels_last ? input.contiguous(torch::MemoryFormat::ChannelsLast) : input,
+                        static_cast<std::int64_t>(width), impl_->path);
     const float* values = out.data_ptr<float>();
-    std::vector<std::optional<VA>> result(n);
+    std::vector<std::optional<Prediction>> result(n);
     for (std::size_t i = 0; i < n; ++i) {
-        const float v = values[2 * i];
-        const float a = values[2 * i + 1];
-        if (std::isfinite(v) && std::isfinite(a)) result[i] = VA{std::clamp(v, 0.0F, 1.0F), std::clamp(a, 0.0F, 1.0F)};
+        const float* row = values + i * width;
+        if (!std::all_of(row, row + width, [](float x) { return std::isfinite(x); })) continue;
+        Prediction p;
+        p.va = VA{std::clamp(row[0], 0.0F, 1.0F), std::clamp(row[1], 0.0F, 1.0F)};
+        if (k > 0) {
+            p.emotions.assign(row + 2, row + width);
+            double total = 0.0;
+            for (float& e : p.emotions) total += (e = std::max(e, 0.0F));
+            if (!(total > 0.0)) continue;
+            for (float& e : p.emotions) e = static_cast<float>(e / total);
+        }
+        result[i] = std::move(p);
     }
+    return result;
+}
+
+std::vector<std::optional<VA>> VaModel::predict(const float* batch, std::size_t n) const {
+    std::vector<std::optional<Prediction>> full = predict_outputs(batch, n);
+    std::vector<std::optional<VA>> result(full.size());
+    for (std::size_t i = 0; i < full.size(); ++i)
+        if (full[i]) result[i] = full[i]->va;
     return result;
 }
 

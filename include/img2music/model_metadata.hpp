@@ -25,6 +25,10 @@ struct ModelMetadata {
     std::string arch;
     PreprocessSpec preprocess;
     std::optional<ReferenceDistribution> reference;
+    // Names of the optional emotion outputs: a model with k names returns [N, 2 + k], the k
+    // columns after (valence, arousal) being a probability distribution over these emotions
+    // (e.g. Emotion6's anger, disgust, fear, joy, sadness, surprise, neutral). Empty: [N, 2].
+    std::vector<std::string> emotions;
     std::string provenance_json;  // compact JSON of "provenance" ({} when absent)
     std::string metrics_json;     // compact JSON of "metrics" ({} when absent)
 };

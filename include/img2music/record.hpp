@@ -25,12 +25,20 @@ struct SegmentPosition {
     double end = 0.0;
 };
 
+// One emotion of a model's distribution (docs/model-contract.md, "emotions").
+struct EmotionScore {
+    std::string name;
+    float probability = 0.0F;
+};
+
 struct Record {
     std::string input;
     std::optional<std::string> error;        // set: the input failed, the fields below are unset
     std::optional<FramePosition> frame;      // set for a record of one video frame (--frames)
     std::optional<SegmentPosition> segment;  // set for a record of one video segment
     VA va;                                   // the model's own prediction (a segment: its mean)
+    std::vector<EmotionScore> emotions;      // the model's emotion distribution in its order (a segment:
+                                             // the mean); empty when the model predicts none
     std::optional<VA> aligned;               // the point distances are measured from, when aligned
     std::vector<Match> songs;                // closest first
 };

@@ -14,8 +14,9 @@ namespace img2music {
 // One sampled frame's prediction.
 struct TimedVA {
     FramePosition frame;
-    VA va;        // the model's prediction for this frame
-    VA smoothed;  // after temporal smoothing (what segmentation cuts)
+    VA va;                                 // the model's prediction for this frame
+    VA smoothed;                           // after temporal smoothing (what segmentation cuts)
+    std::vector<EmotionScore> emotions{};  // the model's emotion distribution for this frame (may be empty)
 };
 
 struct Soundtrack {
@@ -30,6 +31,7 @@ class SongSelector;
 class Alignment;
 
 // Smooths `timeline` (its `va` set, in time order), cuts it into segments (segmentation.hpp),
+// gives each segment the mean VA and the mean emotion distribution of its frames,
 // and gives each segment the songs `selector` picks for its mean VA (aligned), skipping every
 // song an earlier segment of this video already has: no song repeats within one soundtrack. A
 // segment gets fewer songs only when the table runs out. `duration`: the video's length in seconds.

@@ -1,7 +1,8 @@
 // The valence/arousal regressor: a TorchScript module run through LibTorch (pimpl).
 //
 // Contract (docs/model-contract.md): forward takes float32 [N, 3, H, W] RGB batches,
-// normalised as metadata().preprocess says, and returns [N, 2] = (valence, arousal) in [0, 1].
+// normalised as metadata().preprocess says, and returns [N, 2 + k]: (valence, arousal) in
+// [0, 1], then, when the metadata names k emotions, a probability distribution over them.
 #pragma once
 
 #include "img2music/model_metadata.hpp"
@@ -14,6 +15,12 @@
 #include <vector>
 
 namespace img2music {
+
+// What the model says about one image.
+struct Prediction {
+    VA va;
+    std::vector<float> emotions;  // one probability per metadata().emotions name (sum 1); empty without
+};
 
 class VaModel {
 public:
@@ -34,6 +41,11 @@ public:
     // for that image. Finite values are clamped to [0, 1]. Throws ResourceError when the model
     // breaks its contract (wrong output shape).
     std::vector<std::optional<VA>> predict(const float* batch, std::size_t n) const;
+
+    // The same with the emotion distribution too (empty when the model has none). Negative
+    // probabilities are clamped to 0 and the rest renormalised; an entry is empty when any value
+    // is non-finite or no probability is left.
+    std::vector<std::optional<Prediction>> predict_outputs(const float* batch, std::size_t n) const;
 
 private:
     struct Impl;

@@ -140,6 +140,7 @@ int run(Options& o) {
     OutputSink& out = file ? static_cast<OutputSink&>(*file) : stdout_sink;
     RecordWriterOptions writer_options;
     writer_options.explain = request.explain;
+    writer_options.emotions = engine.model().metadata().emotions;
     const std::unique_ptr<RecordWriter> writer = make_record_writer(request.format, out, engine.songs(), writer_options);
     std::unique_ptr<HtmlReport> report;
     if (!o.report.empty()) report = std::make_unique<HtmlReport>(o.report, engine.songs());

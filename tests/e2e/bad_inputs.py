@@ -283,13 +283,16 @@ def model_cases(tmp):
     cases.append(("model: truncated file", p, 2, r"truncated\.pt: not a loadable TorchScript model"))
     cases.append(("model: wrong output shape", os.path.join(ROOT, "tests/data/models/bad_shape.pt"), 2, r"expected \[1, 2\]$"))
     cases.append(("model: missing metadata", os.path.join(ROOT, "tests/data/models/no_metadata.pt"), 2, "no img2music.json metadata"))
+    cases.append(("model: fewer outputs than its emotions", os.path.join(ROOT, "tests/data/models/emotions_short.pt"), 2,
+                  re.escape("expected [1, 5] (valence, arousal and the 3 emotions the metadata names)")))
     p = os.path.join(tmp, "badjson.pt")
     save(p, "{not json")
     cases.append(("model: metadata not JSON", p, 2, r"badjson\.pt: invalid img2music\.json: "))
     for field, value, reason in [("format_version", 7, "unsupported format_version 7"),
                                  ("outputs", ["arousal", "valence"], "outputs must be"),
                                  ("preprocess", {"input_height": 0}, "preprocess.input_height must be in"),
-                                 ("reference_distribution", {"valence": [0.5, 0.1], "arousal": [0, 1]}, "must be non-decreasing")]:
+                                 ("reference_distribution", {"valence": [0.5, 0.1], "arousal": [0, 1]}, "must be non-decreasing"),
+                                 ("emotions", ["joy", "Joy!"], 'emotion name "Joy!" is not a lower-case identifier')]:
         meta = dict(good_meta)
         meta[field] = value
         p = os.path.join(tmp, f"meta_{field}.pt")

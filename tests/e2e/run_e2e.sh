@@ -39,6 +39,21 @@ golden "align_none.jsonl" "$tmp/out"
 expect_exit 0 "align minmax" -- run --top 3 --align minmax --format jsonl data/images/red.png data/images/split.png
 golden "align_minmax.jsonl" "$tmp/out"
 
+# --- a model with emotions ([N, 2 + k]): the same songs, plus the distribution in every format ---
+emo_run() { "$bin" --model data/models/emotions_va.pt --songs "$songs" --threads 2 --top 3 "$@"; }
+expect_exit 0 "emotions jsonl" -- emo_run --format jsonl data/images/red.png data/images/grey.png
+golden "emotions.jsonl" "$tmp/out"
+expect_exit 0 "emotions explain" -- emo_run --format jsonl --explain data/images/red.png
+if grep -q '"mood":"energetic and pleasant, feels like anger (100%)"' "$tmp/out"; then pass; else fail "emotions explain: $(cat "$tmp/out")"; fi
+expect_exit 0 "emotions csv" -- emo_run --format csv data/images/red.png
+golden "emotions.csv" "$tmp/out"
+expect_exit 0 "emotions table" -- emo_run --format table data/images/grey.png
+if grep -qx '  feels like anger (33%) and calm (33%)' "$tmp/out"; then pass; else fail "emotions table: $(cat "$tmp/out")"; fi
+expect_exit 0 "emotions: songs as without them" -- emo_run --format ids data/images/red.png data/images/grey.png
+cp "$tmp/out" "$tmp/emotion_ids"
+expect_exit 0 "no emotions: songs" -- run --top 3 --format ids data/images/red.png data/images/grey.png
+if cmp -s "$tmp/out" "$tmp/emotion_ids"; then pass; else fail "a model with emotions picked other songs"; fi
+
 # --- jsonl is the default when stdout is not a terminal ---
 expect_exit 1 "default format" -- run --top 3 "${inputs[@]}"
 golden "basic.jsonl" "$tmp/out"

@@ -9,6 +9,9 @@ Their answers are predictable from the pixels, so golden outputs can be checked 
   no_reference.pt  like tiny_va.pt without reference_distribution (--align needs it)
   view_va.pt       tiny_va.pt's answers through x.view(), which needs contiguous NCHW input
                    (the C++ side must fall back from channels-last)
+  emotions_va.pt   tiny_va.pt's answers, then 3 emotions ("anger", "calm", "sadness") = the mean
+                   red, green and blue shares of the picture (grey: 1/3 each) -> [N, 5]
+  emotions_short.pt  names 3 emotions but returns [N, 2] (must be refused at load)
 
 Usage: /usr/bin/python3 tests/tools/make_test_models.py OUT_DIR
 Deterministic: same bytes on every run (no timestamps, no random weights).
@@ -41,6 +44,16 @@ class ViewedMeanRedSaturation(torch.nn.Module):
         return torch.stack([red, sat], dim=1)
 
 
+class MeanRedSaturationEmotions(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.va = MeanRedSaturation()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        rgb = x.mean(dim=(2, 3)) + 1e-6
+        return torch.cat([self.va(x), rgb / rgb.sum(dim=1, keepdim=True)], dim=1)
+
+
 class BadShape(torch.nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x.mean(dim=(2, 3))  # [N, 3]
@@ -51,7 +64,7 @@ class NanOutput(torch.nn.Module):
         return torch.full([x.shape[0], 2], float("nan"))
 
 
-def metadata(name, reference=True):
+def metadata(name, reference=True, emotions=None):
     meta = {
         "format": "img2music-model",
         "format_version": 1,
@@ -68,6 +81,8 @@ def metadata(name, reference=True):
         "metrics": {},
         "provenance": {"training_script": "tests/tools/make_test_models.py", "script_version": "1"},
     }
+    if emotions:
+        meta["emotions"] = list(emotions)
     if reference:
         # A reference squeezed into [0.25, 0.75] so that minmax/quantile alignment visibly differ.
         q = [0.25 + 0.5 * i / 100 for i in range(101)]
@@ -90,6 +105,9 @@ def main():
     save(BadShape(), os.path.join(out, "bad_shape.pt"), metadata("bad-shape"))
     save(NanOutput(), os.path.join(out, "nan_output.pt"), metadata("nan-output"))
     save(MeanRedSaturation(), os.path.join(out, "no_metadata.pt"), None)
+    rgb_emotions = ("anger", "calm", "sadness")
+    save(MeanRedSaturationEmotions(), os.path.join(out, "emotions_va.pt"), metadata("tiny-va-emotions", emotions=rgb_emotions))
+    save(MeanRedSaturation(), os.path.join(out, "emotions_short.pt"), metadata("tiny-va-emotions-short", emotions=rgb_emotions))
 
 
 if __name__ == "__main__":

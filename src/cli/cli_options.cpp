@@ -40,7 +40,25 @@ CLI::Validator choice_of(const NameTable<Enum>& table, std::vector<std::string> 
         names);
 }
 
+// Format names only the CLI knows: auto is decided by the output (runner.cpp).
+std::vector<std::string> format_extras() { return {"auto"}; }
+
+template <typename Enum>
+std::vector<std::string> names_with(const std::vector<std::string>& extra, const NameTable<Enum>& table) {
+    std::vector<std::string> names = extra;
+    for (const auto& entry : table.entries()) names.emplace_back(entry.first);
+    return names;
+}
+
 }  // namespace
+
+const std::vector<Choice>& choices() {
+    static const std::vector<Choice> all = {
+        {"--format", names_with(format_extras(), output_format_names())},
+        {"--align", names_with({}, align_mode_names())},
+    };
+    return all;
+}
 
 const char* flag_of(RequestField field) {
     switch (field) {
@@ -134,7 +152,7 @@ void declare_options(CLI::App& app, Options& o) {
     app.add_option("-f,--format", o.format,
                    "Output format: auto = table on a terminal, jsonl otherwise (with --output: by the file's extension); "
                    "ids = one song id per line, links = one Spotify link per line, for piping onward")
-        ->check(choice_of(output_format_names(), {"auto"}, false))
+        ->check(choice_of(output_format_names(), format_extras(), false))
         ->capture_default_str();
     app.add_option("--align", r.align,
                    "Map the model's VA into the song table's distribution before matching: " + align_mode_names().list(", ", ", or "))

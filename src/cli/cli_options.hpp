@@ -34,6 +34,15 @@ enum ExitCode : int { kExitOk = 0, kExitSomeInputsFailed = 1, kExitUsage = 2, kE
 
 void declare_options(CLI::App& app, Options& options);
 
+// The flags that take one of a fixed set of names, and those names in help order: the name
+// tables' (names.hpp), plus values only the CLI knows (--format auto). The parser, --help and
+// the completion (completion.hpp) all use these.
+struct Choice {
+    std::string flag;  // the long name, "--format"
+    std::vector<std::string> names;
+};
+const std::vector<Choice>& choices();
+
 // The flag each request field is set by ("--top" for top_k), for messages.
 const char* flag_of(RequestField field);
 

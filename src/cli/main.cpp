@@ -2,6 +2,7 @@
 // (launcher.cpp) through img2music_cli_main. The only place that sees argv: parses flags, runs
 // (runner.cpp), and maps outcomes to exit codes. Results go to stdout, messages to stderr.
 #include "cli/cli_options.hpp"
+#include "cli/completion.hpp"
 #include "cli/console.hpp"
 #include "cli/runner.hpp"
 #include "cli/stderr_filter.hpp"
@@ -65,6 +66,11 @@ extern "C" __attribute__((visibility("default"))) int img2music_cli_main(int arg
     CLI::App app{"img2music"};
     Options options;
     declare_options(app, options);
+    // Hidden: the build writes the shell completion with it (completion.hpp).
+    std::string completion_shell;
+    app.add_option("--print-completion", completion_shell, "Print the completion script for SHELL")
+        ->check(CLI::IsMember({"bash"}))
+        ->group("");
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -77,6 +83,10 @@ extern "C" __attribute__((visibility("default"))) int img2music_cli_main(int arg
     }
 
     try {
+        if (!completion_shell.empty()) {
+            std::cout << bash_completion(app);
+            return kExitOk;
+        }
         if (options.version) {
             print_version(options);
             return kExitOk;

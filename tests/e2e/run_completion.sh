@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The man page and bash completion stay in step with the flags: every flag `img2music --help`
-# lists is in the generated man page and offered by completions/img2music.bash, and completion
-# offers the right values for a few flags.
-#   usage: run_completion.sh BINARY SOURCE_DIR MAN_PAGE    (MAN_PAGE 'none': the build makes none)
+# lists is in the generated man page and offered by the generated completion (build/img2music.bash,
+# from `img2music --print-completion bash`), every flag with a value set in --help ({a,b,c}, from
+# the library's name tables) completes to exactly that set, and completion offers files rightly.
+#   usage: run_completion.sh BINARY SOURCE_DIR MAN_PAGE COMPLETION   (MAN_PAGE 'none': the build makes none)
 set -u
+completion=$(realpath -m "$4")  # before lib.sh enters SOURCE_DIR
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh" "$1" "$2"
 man_page=$3
@@ -12,8 +14,12 @@ man_page=$3
 mapfile -t flags < <(grep -oE -- '(^|[ ,])--[a-z0-9-]+' "$tmp/help" | sed 's/^[ ,]*//' | sort -u)
 [ "${#flags[@]}" -ge 28 ] && pass || fail "only ${#flags[@]} flags found in --help"
 
+"$bin" --print-completion bash >"$tmp/completion" && pass || fail "--print-completion bash exit $?"
+[ -f "$completion" ] || { fail "no completion at $completion (build the completion target)"; summary "man page and completion"; exit; }
+cmp -s "$tmp/completion" "$completion" && pass || fail "$completion is not what --print-completion bash prints now"
+! "$bin" --help | grep -q -- --print-completion && pass || fail "--help shows the hidden --print-completion"
 # shellcheck source=/dev/null
-source completions/img2music.bash
+source "$completion"
 complete_words() {  # the words of a command line, the last one being completed
     COMP_WORDS=("$@")
     COMP_CWORD=$(($# - 1))
@@ -27,6 +33,14 @@ for flag in "${flags[@]}"; do
         grep -q -- "$(printf '%s' "$flag" | sed 's/-/\\\\-/g')" "$man_page" && pass || fail "man page lacks $flag"
     fi
 done
+# Every value set --help shows ("--align TEXT:{none,minmax,quantile}") is what completion offers.
+sets=0
+while read -r flag values; do
+    sets=$((sets + 1))
+    [ "$(complete_words img2music "$flag" "" | paste -sd,)" = "$values" ] && pass ||
+        fail "$flag completes to '$(complete_words img2music "$flag" "" | paste -sd,)', --help says {$values}"
+done < <(sed -nE 's/^ *(-[a-z0-9],)?(--[a-z0-9-]+) [A-Z]+:\{([a-z0-9,]+)\}.*/\2 \3/p' "$tmp/help")
+[ "$sets" -ge 2 ] && pass || fail "only $sets value sets found in --help"
 [ "$(complete_words img2music -f j | tr '\n' ' ')" = "jsonl json " ] && pass || fail "-f j: $(complete_words img2music -f j)"
 [ "$(complete_words img2music --align q)" = "quantile" ] && pass || fail "--align q"
 mkdir -p "$tmp/c/dir"

@@ -127,17 +127,22 @@ class VGGClassifierTop(nn.Module):
 
 
 class Head(nn.Module):
-    """Fixed standardisation (buffers set from training features), dropout, linear layer(s) -> 2."""
+    """Fixed standardisation (buffers set from training features), dropout, linear layer(s) ->
+    [N, 2 * n_va_heads + n_emotions]: a (valence, arousal) pair per rated dataset (head 0 first),
+    then emotion logits. One linear map serves all of them, so they share the features."""
 
-    def __init__(self, dim: int, hidden: int = 0, dropout: float = 0.2):
+    def __init__(self, dim: int, hidden: int = 0, dropout: float = 0.2, n_va_heads: int = 1, n_emotions: int = 0):
         super().__init__()
         self.register_buffer("mu", torch.zeros(dim))
         self.register_buffer("sigma", torch.ones(dim))
         self.drop = nn.Dropout(dropout)
-        if hidden > 0:  # original vgg19_bn head: Linear(4096,500) -> Linear(500,2)
-            self.fc = nn.Sequential(nn.Linear(dim, hidden), nn.Linear(hidden, 2))
+        self.n_va_heads = n_va_heads
+        self.n_emotions = n_emotions
+        n_out = 2 * n_va_heads + n_emotions
+        if hidden > 0:  # original vgg19_bn head: Linear(4096,500) -> Linear(500,n_out)
+            self.fc = nn.Sequential(nn.Linear(dim, hidden), nn.Linear(hidden, n_out))
         else:
-            self.fc = nn.Sequential(nn.Linear(dim, 2))
+            self.fc = nn.Sequential(nn.Linear(dim, n_out))
 
     def set_standardisation(self, feats: torch.Tensor) -> None:
         self.mu.copy_(feats.mean(0))
@@ -148,7 +153,9 @@ class Head(nn.Module):
 
 
 class VANet(nn.Module):
-    """Image [N,3,H,W] (normalised per the metadata) -> [N,2] (valence, arousal) in [0, 1]."""
+    """Image [N,3,H,W] (normalised per the metadata) -> [N, 2 + k]: (valence, arousal) of head 0
+    clamped to [0, 1], then (with k = n_emotions > 0) the emotion distribution (softmax). The
+    other datasets' heads are used in training and cross-validation only."""
 
     def __init__(self, frozen: Frozen, top: nn.Module, head: Head, tta_flip: bool = True):
         super().__init__()
@@ -156,12 +163,15 @@ class VANet(nn.Module):
         self.top = top
         self.head = head
         self.tta_flip = tta_flip
+        self.emotion_start = 2 * head.n_va_heads
+        self.n_emotions = head.n_emotions
 
     def features(self, m: torch.Tensor, taps: torch.Tensor) -> torch.Tensor:
         return torch.cat([self.top(m), taps], 1)
 
     def from_frozen(self, m: torch.Tensor, taps: torch.Tensor) -> torch.Tensor:
-        """Raw (unclamped) output from frozen-part outputs; used in training on cached maps."""
+        """Raw outputs of every head (unclamped VA, emotion logits) from frozen-part outputs;
+        used in training on cached maps."""
         return self.head(self.features(m, taps))
 
     def raw(self, x: torch.Tensor) -> torch.Tensor:
@@ -172,7 +182,11 @@ class VANet(nn.Module):
         y = self.raw(x)
         if self.tta_flip:
             y = 0.5 * (y + self.raw(torch.flip(x, [3])))
-        return y.clamp(0.0, 1.0)
+        va = y[:, 0:2].clamp(0.0, 1.0)
+        if self.n_emotions == 0:
+            return va
+        emo = torch.softmax(y[:, self.emotion_start:self.emotion_start + self.n_emotions], dim=1)
+        return torch.cat([va, emo], 1)
 
     def train_mode(self) -> None:
         """Frozen part and all batch-norms in eval mode (running statistics kept), dropout on."""
@@ -199,8 +213,10 @@ def build_stages(arch: str, shared: Optional[str], backbone_weights: Optional[st
 
 def build_vanet(arch: str, shared: Optional[str] = None, backbone_weights: Optional[str] = None,
                 random_init: bool = False, n_frozen: int = 12, taps: Optional[List[int]] = None,
-                vgg_head: str = "pooled", dropout: float = 0.2, tta_flip: bool = True, seed: int = 0):
-    """Full network + provenance string. taps: indices of frozen stages to pool (multi-layer)."""
+                vgg_head: str = "pooled", dropout: float = 0.2, tta_flip: bool = True, seed: int = 0,
+                n_va_heads: int = 1, n_emotions: int = 0):
+    """Full network + provenance string. taps: indices of frozen stages to pool (multi-layer);
+    n_va_heads: one (valence, arousal) head per rated dataset; n_emotions: emotion logits."""
     torch.manual_seed(seed)
     stages, prov, vgg = build_stages(arch, shared, backbone_weights, random_init)
     if not 0 <= n_frozen < len(stages):
@@ -217,7 +233,7 @@ def build_vanet(arch: str, shared: Optional[str] = None, backbone_weights: Optio
         top = Top(stages[n_frozen:])
         dim, hidden = chans[-1], 0
     dim += sum(chans[t] for t in taps)
-    head = Head(dim, hidden, dropout)
+    head = Head(dim, hidden, dropout, n_va_heads, n_emotions)
     net = VANet(frozen, top, head, tta_flip)
     net.eval()
     return net, prov

@@ -125,3 +125,74 @@ def inner_split(groups: List[str], idx: np.ndarray, val_fraction: float, seed: i
     n_parts = max(2, int(round(1.0 / val_fraction)))
     parts = _group_partition([groups[i] for i in idx], n_parts, seed)
     return idx[parts != 0], idx[parts == 0]
+
+
+# --- Emotion6 (Peng et al. 2015): everyday Flickr photos, 1-9 SAM ratings, emotion distributions ---
+
+EMOTIONS = ("anger", "disgust", "fear", "joy", "sadness", "surprise", "neutral")
+SAM_MIN, SAM_MAX = 1.0, 9.0  # Emotion6's valence and arousal are means on 1-9 SAM scales
+
+
+def emotion6_dir(shared: str) -> str:
+    return os.path.join(shared, "data", "emotion6_dev")
+
+
+def load_emotion6(edir: str) -> List[Dict]:
+    """Rows of ground_truth.txt (tab separated, one header line): dicts with name ('joy/12'),
+    group (the name: every photo is its own group), stratum (the search-word folder), path,
+    valence, arousal (1-9 means) and emotions (the 7 rater probabilities in EMOTIONS order)."""
+    text = _read_text_any_newline(os.path.join(edir, "ground_truth.txt"))
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    header = [h.strip().strip("[]") for h in lines[0].split("\t")]
+    want = ["image_filename", "valence", "arousal"] + ["prob. " + e for e in EMOTIONS]
+    if header != want:
+        raise ValueError("%s/ground_truth.txt: unexpected header %r" % (edir, header))
+    out = []
+    for ln in lines[1:]:
+        f = ln.split("\t")
+        if len(f) != len(want):
+            raise ValueError("%s/ground_truth.txt: %d fields in %r" % (edir, len(f), ln))
+        rel = f[0].strip()
+        name = os.path.splitext(rel)[0]
+        emo = [float(v) for v in f[3:]]
+        total = sum(emo)
+        out.append(dict(name=name, group=name, stratum=rel.split("/")[0], path=os.path.join(edir, "images", rel),
+                        valence=float(f[1]), arousal=float(f[2]), emotions=[e / total for e in emo]))
+    out.sort(key=lambda r: r["name"])
+    return out
+
+
+def emotion6_scale() -> Dict:
+    return {"description": "Emotion6 mean rating on the 1-9 SAM scale, mapped linearly: (rating - 1) / 8",
+            "valence": {"min": SAM_MIN, "max": SAM_MAX}, "arousal": {"min": SAM_MIN, "max": SAM_MAX}}
+
+
+def emotion6_sha256(edir: str, rows: List[Dict]) -> str:
+    """Like data_sha256, over ground_truth.txt and the used images (relative paths, sorted)."""
+    h = hashlib.sha256()
+    h.update(("ground_truth.txt %s\n" % sha256_file(os.path.join(edir, "ground_truth.txt"))).encode())
+    for r in sorted(rows, key=lambda r: r["name"]):
+        h.update(("%s %s\n" % (os.path.relpath(r["path"], os.path.join(edir, "images")),
+                               sha256_file(r["path"]))).encode())
+    return h.hexdigest()
+
+
+def stratified_folds(strata: List[str], k: int, seed: int) -> np.ndarray:
+    """Fold index (0..k-1) for each item: each stratum is shuffled (seeded) and dealt round-robin,
+    the deal starting where the previous stratum's ended, so folds are balanced per stratum."""
+    rng = np.random.RandomState(seed)
+    folds = np.zeros(len(strata), dtype=np.int64)
+    start = 0
+    for s in sorted(set(strata)):
+        idx = np.array([i for i, t in enumerate(strata) if t == s])
+        idx = idx[rng.permutation(len(idx))]
+        folds[idx] = (start + np.arange(len(idx))) % k
+        start = (start + len(idx)) % k
+    return folds
+
+
+def inner_split_stratified(strata: List[str], idx: np.ndarray, val_fraction: float, seed: int):
+    """Split training indices idx into (train, val), stratified; val is about val_fraction."""
+    n_parts = max(2, int(round(1.0 / val_fraction)))
+    parts = stratified_folds([strata[i] for i in idx], n_parts, seed)
+    return idx[parts != 0], idx[parts == 0]

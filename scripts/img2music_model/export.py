@@ -32,8 +32,9 @@ def save(net: torch.nn.Module, meta: Dict, path: str) -> torch.jit.ScriptModule:
     probe = torch.zeros(2, 3, pp["input_height"], pp["input_width"])
     with torch.no_grad():
         out = sm(probe)
-    if tuple(out.shape) != (2, 2) or out.dtype != torch.float32:
-        raise RuntimeError("exported model must map [N,3,H,W] -> float32 [N,2], got %s" % (tuple(out.shape),))
+    width = 2 + len(meta.get("emotions") or [])
+    if tuple(out.shape) != (2, width) or out.dtype != torch.float32:
+        raise RuntimeError("exported model must map [N,3,H,W] -> float32 [N,%d], got %s" % (width, tuple(out.shape)))
     buf = io.BytesIO()
     torch.jit.save(sm, buf, _extra_files={EXTRA: md.dumps(meta)})
     _write_without_debug(buf.getvalue(), path)

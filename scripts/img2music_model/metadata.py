@@ -1,7 +1,8 @@
 """img2music.json: construction and the loader's validation rules (docs/model-contract.md)."""
 import json
 import math
-from typing import Dict, Optional
+import re
+from typing import Dict, List, Optional
 
 from . import SCRIPT_VERSION
 from .preprocess import check_spec
@@ -25,9 +26,13 @@ def preprocess_block(input_size: int, norm: Dict, resize: str = "shorter_side",
 
 def build(name: str, arch: str, preprocess: Dict, provenance: Dict, target_scale: Optional[Dict] = None,
           reference_distribution: Optional[Dict] = None, metrics: Optional[Dict] = None,
-          training: Optional[Dict] = None) -> Dict:
+          training: Optional[Dict] = None, emotions: Optional[List[str]] = None) -> Dict:
+    """emotions: names of the k extra outputs (a probability distribution) after valence and
+    arousal, for a model that returns [N, 2 + k]; None for a [N, 2] model."""
     meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "name": name, "arch": arch,
             "outputs": list(OUTPUTS), "preprocess": preprocess}
+    if emotions:
+        meta["emotions"] = list(emotions)
     if target_scale is not None:
         meta["target_scale"] = target_scale
     if reference_distribution is not None:
@@ -61,6 +66,12 @@ def validate(meta: Dict) -> None:
     for k in ("arch", "name"):
         need(isinstance(meta.get(k), str) and meta[k] != "", "%s must be a non-empty string" % k)
     need(meta.get("outputs") == OUTPUTS, "outputs must be %r" % OUTPUTS)
+    emo = meta.get("emotions")
+    if emo is not None:
+        need(isinstance(emo, list) and 1 <= len(emo) <= 64, "emotions must be a list of 1..64 names")
+        need(all(isinstance(e, str) and re.fullmatch(r"[a-z][a-z0-9_]{0,31}", e) for e in emo),
+             "emotion names must be lower-case identifiers of at most 32 characters")
+        need(len(set(emo)) == len(emo), "emotion names must be distinct")
     need(isinstance(meta.get("preprocess"), dict), "preprocess block missing")
     try:
         check_spec(meta["preprocess"])

@@ -41,3 +41,18 @@ def quantiles(x: np.ndarray, n: int = 101):
     q = np.quantile(np.asarray(x, np.float64), np.linspace(0.0, 1.0, n))
     q = np.maximum.accumulate(np.round(q, 6))
     return [float(v) for v in q]
+
+
+def emotion_metrics(pred: np.ndarray, target: np.ndarray, eps: float = 1e-6) -> Dict[str, float]:
+    """pred, target: [N, K] distributions -> mean KL(target || pred) in nats (pred floored at eps,
+    renormalised) and top-1 agreement (the most likely emotion is the raters' most chosen; a tie
+    among the raters counts when pred's top is any of the tied ones)."""
+    p = np.asarray(pred, np.float64)
+    t = np.asarray(target, np.float64)
+    p = np.maximum(p, eps)
+    p /= p.sum(1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kl = np.where(t > 0, t * np.log(t / p), 0.0).sum(1)
+    top = p.argmax(1)
+    agree = t[np.arange(len(t)), top] >= t.max(1) - 1e-9
+    return {"kl": round(float(kl.mean()), 4), "top1": round(float(agree.mean()), 4)}

@@ -32,6 +32,10 @@ for line in lines:
     assert [s["rank"] for s in r["songs"]] == list(range(1, 11))
     assert all(a["distance"] <= b["distance"] for a, b in zip(r["songs"], r["songs"][1:]))
     vals.append((r["valence"], r["arousal"]))
+    # the shipped model also gives the Emotion6 emotion distribution
+    emo = r["emotions"]
+    assert list(emo) == ["anger", "disgust", "fear", "joy", "sadness", "surprise", "neutral"], emo
+    assert all(0.0 <= p <= 1.0 for p in emo.values()) and abs(sum(emo.values()) - 1.0) < 2e-3, emo
 # A model that answers the same for every photo is broken, whatever its range.
 spread_v = max(v for v, _ in vals) - min(v for v, _ in vals)
 spread_a = max(a for _, a in vals) - min(a for _, a in vals)

@@ -158,15 +158,20 @@ class ShippedModelTest(unittest.TestCase):
             self.assertEqual(len(q), 101)
             self.assertTrue(all(q[i] <= q[i + 1] for i in range(100)))
             self.assertTrue(0.0 <= q[0] and q[100] <= 1.0)
-            for k in ("pearson_r", "ccc", "rmse"):
-                self.assertIn(k, m["metrics"]["cv"][ax])
+            for name in ("emotion6", "oasis"):
+                for k in ("pearson_r", "ccc", "rmse"):
+                    self.assertIn(k, m["metrics"]["cv"][name][ax])
         self.assertIn("out-of-fold", rd["description"])
         ts = m["target_scale"]
         self.assertLess(ts["valence"]["min"], ts["valence"]["max"])
+        self.assertIn("Emotion6", ts["description"])  # the everyday-photo scale
+        self.assertEqual(m["emotions"], list(data.EMOTIONS))
         for k in ("training_script", "script_version", "data", "data_sha256", "backbone_weights", "seed"):
             self.assertIn(k, m["provenance"])
-        rows = data.load_oasis(data.oasis_dir(self.shared))
-        self.assertEqual(m["provenance"]["data_sha256"], data.data_sha256(data.oasis_dir(self.shared), rows))
+        by_set = m["provenance"]["data_sha256_by_dataset"]
+        odir, edir = data.oasis_dir(self.shared), data.emotion6_dir(self.shared)
+        self.assertEqual(by_set["oasis"], data.data_sha256(odir, data.load_oasis(odir)))
+        self.assertEqual(by_set["emotion6"], data.emotion6_sha256(edir, data.load_emotion6(edir)))
         self.assertNotIn("time", json.dumps(m).lower().replace("timing", ""))
 
     def test_outputs_on_real_images(self):
@@ -177,8 +182,9 @@ class ShippedModelTest(unittest.TestCase):
         with torch.no_grad():
             y = self.model(x)
             y1 = self.model(x[1:2])
-        self.assertEqual(tuple(y.shape), (3, 2))
+        self.assertEqual(tuple(y.shape), (3, 2 + len(data.EMOTIONS)))
         self.assertTrue(bool(torch.isfinite(y).all() and (y >= 0).all() and (y <= 1).all()))
+        self.assertTrue(torch.allclose(y[:, 2:].sum(1), torch.ones(3), atol=1e-5))
         self.assertLessEqual(float((y[1] - y1[0]).abs().max()), 1e-5)
 
 

@@ -276,3 +276,25 @@ TEST_CASE("Report: thumbnails no longer used are removed, other files are left a
     for (const auto& entry : fs::directory_iterator(dir + "/thumbs")) jpegs += entry.path().extension() == ".jpg" ? 1 : 0;
     CHECK(jpegs == 1);
 }
+
+TEST_CASE("Report: an image's emotions are shown as labelled bars, largest first; none without them") {
+    TempDir tmp;
+    const SongTable songs = table();
+    const std::string dir = tmp / "report";
+    HtmlReport report(dir, songs);
+    Record r = image(kImages + "red.png", VA{0.9F, 0.4F}, {Match{0, 0.01F}});
+    r.emotions = {{"anger", 0.05F}, {"joy", 0.61F}, {"surprise", 0.34F}};
+    report.add_image(r, picture(kImages + "red.png"));
+    report.add_image(image(kImages + "teal.jpg", VA{0.2F, 0.6F}, {Match{3, 0.02F}}), picture(kImages + "teal.jpg"));
+    report.finish();
+    const std::string html = slurp(dir + "/index.html");
+    const std::size_t bars = html.find("<div class=\"emotions\" aria-label=\"feels like joy (61%) and surprise (34%)\">");
+    REQUIRE(bars != std::string::npos);
+    CHECK(html.find("<div class=\"emotions\"", bars + 1) == std::string::npos);  // the second image has none
+    const std::size_t joy = html.find(">joy</span>", bars);
+    const std::size_t surprise = html.find(">surprise</span>", bars);
+    const std::size_t anger = html.find(">anger</span>", bars);
+    CHECK(joy < surprise);
+    CHECK(surprise < anger);
+    CHECK(html.find("style=\"width:61%\"", bars) != std::string::npos);
+}

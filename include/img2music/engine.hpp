@@ -41,12 +41,17 @@ class SongTable;
 struct Soundtrack;
 
 struct EngineConfig {
-    std::string model;           // TorchScript model path (va_model.hpp)
-    std::string model_sha256;    // when set, the model file must hash to it (64 hex digits)
-    std::string songs;           // song table path, CSV or JSON (song_table.hpp)
-    int threads = 0;             // LibTorch threads (process-wide), 0: one per core; decoding gets half as many
-    std::size_t batch_size = 8;  // images per forward pass
+    std::string model;         // TorchScript model path (va_model.hpp)
+    std::string model_sha256;  // when set, the model file must hash to it (64 hex digits)
+    std::string songs;         // song table path, CSV or JSON (song_table.hpp)
+    int threads = 0;           // LibTorch threads (process-wide), 0: one per core; decoding gets half as many
+    // Images per forward pass; 0 chooses by the model's input size: 8 at 224x224, proportionally
+    // fewer for larger inputs (4 at 320x320), so that activation memory stays about the same.
+    std::size_t batch_size = 0;
 };
+
+// The batch size that batch_size = 0 stands for, for a model input of height x width pixels.
+std::size_t default_batch_size(int height, int width);
 
 // Asks a run to stop: it hands out no further input, finishes the batch in hand, and returns
 // with RunResult::cancelled set. cancel() is a lock-free atomic store, safe in a signal handler.

@@ -163,10 +163,12 @@ void declare_options(CLI::App& app, Options& o) {
     app.add_option("-j,--threads", o.engine.threads, "Threads for decoding and inference (0 = one per core)")
         ->check(CLI::Range(0, 256))
         ->capture_default_str();
-    app.add_option("--batch-size", o.engine.batch_size, "Images per forward pass")
+    app.add_option("--batch-size", o.engine.batch_size,
+                   "Images per forward pass (default: 8 for a 224x224 model input, fewer for larger inputs, e.g. 4 at 320x320, "
+                   "so that memory stays the same)")
         ->check(CLI::Range(1, 1024))
         ->type_name("INT")
-        ->capture_default_str();
+        ->default_str("auto");
     app.add_option("-o,--output", o.output, "Write results to FILE (atomically: a temporary file renamed on success) instead of stdout")
         ->type_name("FILE");
     app.add_flag("-q,--quiet", o.quiet, "No warnings or notes on stderr (errors are still reported)");

@@ -18,168 +18,165 @@ const std::string kData = std::string(IMG2MUSIC_TEST_DATA);
 
 class ListSource : public InputSource {
 public:
-  explicit ListSource(std::vector<std::string> items)
-      : items_(std::move(items)) {}
-  std::optional<Input> next() override {
-    if (i_ >= items_.size())
-      return std::nullopt;
-    return Input{items_[i_++], std::nullopt};
-  }
+    explicit ListSource(std::vector<std::string> items) : items_(std::move(items)) {}
+    std::optional<Input> next() override {
+        if (i_ >= items_.size()) return std::nullopt;
+        return Input{items_[i_++], std::nullopt};
+    }
 
 private:
-  std::vector<std::string> items_;
-  std::size_t i_ = 0;
+    std::vector<std::string> items_;
+    std::size_t i_ = 0;
 };
 
 // Collects a run as the text its format gives, plus its notes and soundtracks.
 class Collect : public RecordSink {
 public:
-  Collect(const Engine &engine, const Request &request)
-      : writer_(make_record_writer(request.format, text_, engine.songs(),
-                                   options(request))) {}
-  void record(const Record &r, const Image &thumbnail) override {
-    writer_->write(r);
-    thumbnails.push_back(thumbnail.width());
-  }
-  void soundtrack(const Soundtrack &s) override {
-    keyframes.push_back(s.keyframes.size());
-  }
-  void note(const Note &n) override { notes.push_back(n); }
-  std::string finish() {
-    writer_->finish();
-    return text_.str();
-  }
-  std::vector<Note> notes;
-  std::vector<int> thumbnails;
-  std::vector<std::size_t> keyframes;
+    Collect(const Engine& engine, const Request& request)
+        : writer_(make_record_writer(request.format, text_, engine.songs(), options(request))) {}
+    void record(const Record& r, const Image& thumbnail) override {
+        writer_->write(r);
+        thumbnails.push_back(thumbnail.width());
+    }
+    void soundtrack(const Soundtrack& s) override { keyframes.push_back(s.keyframes.size()); }
+    void note(const Note& n) override { notes.push_back(n); }
+    std::string finish() {
+        writer_->finish();
+        return text_.str();
+    }
+    std::vector<Note> notes;
+    std::vector<int> thumbnails;
+    std::vector<std::size_t> keyframes;
 
 private:
-  static RecordWriterOptions options(const Request &request) {
-    RecordWriterOptions o;
-    o.explain = request.explain;
-    return o;
-  }
-  StringSink text_;
-  std::unique_ptr<RecordWriter> writer_;
+    static RecordWriterOptions options(const Request& request) {
+        RecordWriterOptions o;
+        o.explain = request.explain;
+        return o;
+    }
+    StringSink text_;
+    std::unique_ptr<RecordWriter> writer_;
 };
 
-EngineConfig tiny(const std::string &model = "tiny_va.pt") {
-  EngineConfig c;
-  c.model = kData + "/models/" + model;
-  c.songs = kData + "/songs_small.csv";
-  c.threads = 2;
-  return c;
+EngineConfig tiny(const std::string& model = "tiny_va.pt") {
+    EngineConfig c;
+    c.model = kData + "/models/" + model;
+    c.songs = kData + "/songs_small.csv";
+    c.threads = 2;
+    return c;
 }
 
-const std::vector<std::string> kInputs = {
-    kData + "/images/red.png",   kData + "/images/grey.png",
-    kData + "/missing.png",      kData + "/images/split.png",
-    kData + "/videos/moods.mp4", kData + "/images/teal.jpg"};
+const std::vector<std::string> kInputs = {kData + "/images/red.png",   kData + "/images/grey.png",  kData + "/missing.png",
+                                          kData + "/images/split.png", kData + "/videos/moods.mp4", kData + "/images/teal.jpg"};
 
-std::string run_to_text(const Engine &engine, const Request &request,
-                        RunResult *result = nullptr) {
-  ListSource inputs(kInputs);
-  Collect sink(engine, request);
-  CancelToken cancel;
-  const RunResult r = engine.run(request, inputs, sink, cancel);
-  if (result != nullptr)
-    *result = r;
-  return sink.finish();
+std::string run_to_text(const Engine& engine, const Request& request, RunResult* result = nullptr) {
+    ListSource inputs(kInputs);
+    Collect sink(engine, request);
+    CancelToken cancel;
+    const RunResult r = engine.run(request, inputs, sink, cancel);
+    if (result != nullptr) *result = r;
+    return sink.finish();
 }
 
-} // namespace
+}  // namespace
+
+TEST_CASE("Engine: two requests at once on one engine give what each gives alone") {
+    const Engine engine = Engine::load(tiny("view_va.pt"));
+    Request a;
+    a.top_k = 3;
+    a.format = OutputFormat::Jsonl;
+    a.video.min_segment = 10;
+    Request b;
+    b.top_k = 5;
+    b.align = AlignMode::None;
+    b.diversity = 0.5;
+    b.explain = true;
+    b.format = OutputFormat::Csv;
+    b.video.frames = true;
+    b.video.every = 3;
+
+    RunResult result_a;
+    const std::string alone_a = run_to_text(engine, a, &result_a);
+    const std::string alone_b = run_to_text(engine, b);
+    REQUIRE(alone_a != alone_b);
+    CHECK(result_a.failures == 1);
+    CHECK_FALSE(result_a.cancelled);
+    for (int round = 0; round < 2; ++round) {
+        auto together_a = std::async(std::launch::async, [&] { return run_to_text(engine, a); });
+        auto together_b = std::async(std::launch::async, [&] { return run_to_text(engine, b); });
+        CHECK(together_a.get() == alone_a);
+        CHECK(together_b.get() == alone_b);
+    }
+}
 
 TEST_CASE(
-    "Engine: two requests at once on one engine give what each gives alone") {
-  const Engine engine = Engine::load(tiny("view_va.pt"));
-  Request a;
-  a.top_k = 3;
-  a.format = OutputFormat::Jsonl;
-  a.video.min_segment = 10;
-  Request b;
-  b.top_k = 5;
-  b.align = AlignMode::None;
-  b.diversity = 0.5;
-  b.explain = true;
-  b.format = OutputFormat::Csv;
-  b.video.frames = true;
-  b.video.every = 3;
+    "Engine: requests are checked against the model and the table, with "
+    "facts, not flags") {
+    const Engine engine = Engine::load(tiny());
+    Request r;
+    CHECK(engine.check(r) == 24);
+    r.top_k = 25;
+    CHECK_THROWS_WITH(engine.check(r), "top_k 25: is larger than the song table (24 songs in " + kData + "/songs_small.csv)");
+    r.top_k = 3;
+    r.songs.genres = {"polka"};
+    try {
+        engine.check(r);
+        FAIL("no song passes genre polka");
+    } catch (const RequestError& e) {
+        CHECK(e.field() == RequestField::Songs);
+        CHECK(e.value() == "genre polka");
+    }
+    r.songs.genres = {};
+    r.diversity = 2;
+    CHECK_THROWS_AS(engine.check(r), RequestError);
 
-  RunResult result_a;
-  const std::string alone_a = run_to_text(engine, a, &result_a);
-  const std::string alone_b = run_to_text(engine, b);
-  REQUIRE(alone_a != alone_b);
-  CHECK(result_a.failures == 1);
-  CHECK_FALSE(result_a.cancelled);
-  for (int round = 0; round < 2; ++round) {
-    auto together_a =
-        std::async(std::launch::async, [&] { return run_to_text(engine, a); });
-    auto together_b =
-        std::async(std::launch::async, [&] { return run_to_text(engine, b); });
-    CHECK(together_a.get() == alone_a);
-    CHECK(together_b.get() == alone_b);
-  }
+    const Engine plain = Engine::load(tiny("no_reference.pt"));
+    Request aligned;
+    aligned.align = AlignMode::Quantile;
+    CHECK_NOTHROW(plain.check(aligned));  // falls back on none, with a note
+    ListSource one({kData + "/images/red.png"});
+    Collect sink(plain, aligned);
+    CancelToken cancel;
+    plain.run(aligned, one, sink, cancel);
+    REQUIRE(sink.notes.size() == 1);
+    CHECK(sink.notes[0].kind == Note::Kind::NoAlignmentReference);
+    CHECK(sink.finish().find("aligned_valence") == std::string::npos);
+    aligned.align_required = true;
+    CHECK_THROWS_AS(plain.check(aligned), RequestError);
 }
 
-TEST_CASE("Engine: requests are checked against the model and the table, with "
-          "facts, not flags") {
-  const Engine engine = Engine::load(tiny());
-  Request r;
-  CHECK(engine.check(r) == 24);
-  r.top_k = 25;
-  CHECK_THROWS_WITH(engine.check(r),
-                    "top_k 25: is larger than the song table (24 songs in " +
-                        kData + "/songs_small.csv)");
-  r.top_k = 3;
-  r.songs.genres = {"polka"};
-  try {
-    engine.check(r);
-    FAIL("no song passes genre polka");
-  } catch (const RequestError &e) {
-    CHECK(e.field() == RequestField::Songs);
-    CHECK(e.value() == "genre polka");
-  }
-  r.songs.genres = {};
-  r.diversity = 2;
-  CHECK_THROWS_AS(engine.check(r), RequestError);
+TEST_CASE(
+    "Engine: thumbnails for images and keyframes for videos only when "
+    "asked; a cancelled run stops") {
+    const Engine engine = Engine::load(tiny());
+    Request r;
+    r.thumbnails = true;
+    ListSource inputs(kInputs);
+    Collect sink(engine, r);
+    CancelToken cancel;
+    engine.run(r, inputs, sink, cancel);
+    // red, grey, missing, split, then moods.mp4's segments, then teal.
+    REQUIRE(sink.thumbnails.size() >= 6);
+    CHECK(sink.thumbnails[0] > 0);
+    CHECK(sink.thumbnails[2] == 0);
+    CHECK(sink.thumbnails.back() > 0);
+    REQUIRE(sink.keyframes.size() == 1);
+    CHECK(sink.keyframes[0] >= 1);
 
-  const Engine plain = Engine::load(tiny("no_reference.pt"));
-  Request aligned;
-  aligned.align = AlignMode::Quantile;
-  CHECK_NOTHROW(plain.check(aligned)); // falls back on none, with a note
-  ListSource one({kData + "/images/red.png"});
-  Collect sink(plain, aligned);
-  CancelToken cancel;
-  plain.run(aligned, one, sink, cancel);
-  REQUIRE(sink.notes.size() == 1);
-  CHECK(sink.notes[0].kind == Note::Kind::NoAlignmentReference);
-  CHECK(sink.finish().find("aligned_valence") == std::string::npos);
-  aligned.align_required = true;
-  CHECK_THROWS_AS(plain.check(aligned), RequestError);
+    CancelToken cancelled;
+    cancelled.cancel();
+    ListSource again(kInputs);
+    Collect nothing(engine, r);
+    const RunResult result = engine.run(r, again, nothing, cancelled);
+    CHECK(result.cancelled);
+    CHECK(nothing.finish().empty());
 }
 
-TEST_CASE("Engine: thumbnails for images and keyframes for videos only when "
-          "asked; a cancelled run stops") {
-  const Engine engine = Engine::load(tiny());
-  Request r;
-  r.thumbnails = true;
-  ListSource inputs(kInputs);
-  Collect sink(engine, r);
-  CancelToken cancel;
-  engine.run(r, inputs, sink, cancel);
-  // red, grey, missing, split, then moods.mp4's segments, then teal.
-  REQUIRE(sink.thumbnails.size() >= 6);
-  CHECK(sink.thumbnails[0] > 0);
-  CHECK(sink.thumbnails[2] == 0);
-  CHECK(sink.thumbnails.back() > 0);
-  REQUIRE(sink.keyframes.size() == 1);
-  CHECK(sink.keyframes[0] >= 1);
-
-  CancelToken cancelled;
-  cancelled.cancel();
-  ListSource again(kInputs);
-  Collect nothing(engine, r);
-  const RunResult result = engine.run(r, again, nothing, cancelled);
-  CHECK(result.cancelled);
-  CHECK(nothing.finish().empty());
+TEST_CASE("Engine: the default batch follows the model's input size, keeping activation memory the same") {
+    CHECK(default_batch_size(224, 224) == 8);
+    CHECK(default_batch_size(320, 320) == 4);
+    CHECK(default_batch_size(448, 448) == 2);
+    CHECK(default_batch_size(1024, 1024) == 1);
+    CHECK(default_batch_size(32, 32) == 8);  // small inputs keep 8: more per pass bought nothing
+    CHECK(default_batch_size(0, 0) == 8);
 }

@@ -50,13 +50,18 @@ std::string explain_match(VA query, VA song) {
     return out + tail;
 }
 
-std::string emotion_words(const std::vector<EmotionScore>& emotions) {
-    if (emotions.empty()) return "";
+std::vector<const EmotionScore*> by_probability(const std::vector<EmotionScore>& emotions) {
     std::vector<const EmotionScore*> order;
+    order.reserve(emotions.size());
     for (const EmotionScore& e : emotions) order.push_back(&e);
-    // Stable: equal shares keep the model's order, so the words are deterministic.
     std::stable_sort(order.begin(), order.end(),
                      [](const EmotionScore* a, const EmotionScore* b) { return a->probability > b->probability; });
+    return order;
+}
+
+std::string emotion_words(const std::vector<EmotionScore>& emotions) {
+    if (emotions.empty()) return "";
+    const std::vector<const EmotionScore*> order = by_probability(emotions);
     const auto percent = [](const EmotionScore& e) { return e.name + " (" + std::to_string(std::lround(e.probability * 100.0F)) + "%)"; };
     std::string out = percent(*order[0]);
     if (order.size() > 1 && order[1]->probability > 0.0F && order[1]->probability >= 0.5F * order[0]->probability)

@@ -3,7 +3,9 @@
 #include "img2music/error.hpp"
 #include "img2music/output_sink.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -37,6 +39,18 @@ std::string read_whole_file(const std::string& path) {
 
 std::string read_file_or_throw_resource(const std::string& path) { return read_whole_file<ResourceError>(path); }
 std::string read_file_or_throw_input(const std::string& path) { return read_whole_file<InputError>(path); }
+
+std::string read_head(const std::string& path, std::size_t limit) {
+    std::string head(limit, '\0');
+    ssize_t got = 0;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        got = ::read(fd, head.data(), limit);
+        ::close(fd);
+    }
+    head.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+    return head;
+}
 
 std::string lower_extension(const std::string& path) {
     const std::size_t slash = path.find_last_of('/');

@@ -232,12 +232,8 @@ struct HtmlReport::State {
     // The model's emotion distribution as labelled bars, largest first; nothing without one.
     static std::string emotion_bars(const std::vector<EmotionScore>& emotions) {
         if (emotions.empty()) return "";
-        std::vector<const EmotionScore*> order;
-        for (const EmotionScore& e : emotions) order.push_back(&e);
-        std::stable_sort(order.begin(), order.end(),
-                         [](const EmotionScore* a, const EmotionScore* b) { return a->probability > b->probability; });
         std::string html = "<div class=\"emotions\" aria-label=\"feels like " + esc(emotion_words(emotions)) + "\">";
-        for (const EmotionScore* e : order) {
+        for (const EmotionScore* e : by_probability(emotions)) {
             const long percent = std::lround(std::clamp(e->probability, 0.0F, 1.0F) * 100.0F);
             html += "<span class=\"emo\"><span class=\"label\">" + esc(e->name) +
                     "</span><span class=\"bar\"><span style=\"width:" + std::to_string(percent) + "%\"></span></span><span class=\"n\">" +

@@ -5,9 +5,7 @@
 #include "img2music/error.hpp"
 #include "img2music/media.hpp"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -28,14 +26,7 @@ std::unique_ptr<VideoStream> open_stream(const std::string& path) {
     if (::stat(path.c_str(), &info) != 0) throw InputError(path, std::strerror(errno));
     if (S_ISDIR(info.st_mode)) throw InputError(path, "is a directory");
     if (info.st_size == 0) throw InputError(path, "empty file");
-    char head[kSniffBytes];
-    ssize_t got = 0;
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        got = ::read(fd, head, sizeof head);
-        ::close(fd);
-    }
-    return video_decoder_for(std::string_view(head, got > 0 ? static_cast<std::size_t>(got) : 0)).open(path);
+    return video_decoder_for(read_head(path, kSniffBytes)).open(path);
 }
 
 }  // namespace

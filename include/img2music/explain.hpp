@@ -28,4 +28,7 @@ std::string explain_match(VA query, VA song);
 // The top one or two emotions in words (see above); "" for an empty distribution.
 std::string emotion_words(const std::vector<EmotionScore>& emotions);
 
+// The emotions largest first; equal shares keep the model's order, so the result is deterministic.
+std::vector<const EmotionScore*> by_probability(const std::vector<EmotionScore>& emotions);
+
 }  // namespace img2music

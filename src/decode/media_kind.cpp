@@ -1,13 +1,12 @@
 // media_kind (media.hpp): what the decoder families recognise, then the file's name.
 #include "decode/image_codec.hpp"
 #include "decode/video_decoder.hpp"
+#include "file_util.hpp"
 #include "img2music/directory_walker.hpp"
 #include "img2music/media.hpp"
 #include "img2music/video.hpp"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 namespace img2music {
 
@@ -36,14 +35,7 @@ MediaKind media_kind(const std::string& path, std::string_view first_bytes) {
 MediaKind media_kind_of_file(const std::string& path) {
     struct stat info {};
     if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) return MediaKind::Other;
-    char head[kSniffBytes];
-    ssize_t got = 0;
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        got = ::read(fd, head, sizeof head);
-        ::close(fd);
-    }
-    return media_kind(path, std::string_view(head, got > 0 ? static_cast<std::size_t>(got) : 0));
+    return media_kind(path, read_head(path, kSniffBytes));
 }
 
 }  // namespace img2music

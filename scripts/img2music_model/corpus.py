@@ -11,7 +11,8 @@ theme-grouped for OASIS and stratified by search-word folder for Emotion6, with 
 one cross-validation fold holds out part of both sets at once.
 """
 import hashlib
-from typing import Dict, List, Optional
+import os
+from typing import Dict, List
 
 import numpy as np
 
@@ -125,12 +126,7 @@ def load(shared: str, datasets=("oasis", "emotion6"), limit: int = 0) -> Corpus:
 
 
 def available(shared: str, name: str) -> bool:
-    import os
+    """Whether the named set's ratings table is under `shared`."""
     if name == "oasis":
         return os.path.isfile(os.path.join(data.oasis_dir(shared), "OASIS.csv"))
     return os.path.isfile(os.path.join(data.emotion6_dir(shared), "ground_truth.txt"))
-
-
-def first_of(corpus: Corpus, name: str) -> Optional[int]:
-    idx = corpus.indices(name)
-    return int(idx[0]) if len(idx) else None

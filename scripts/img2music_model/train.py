@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from . import augment
-from .metrics import axis_metrics, emotion_metrics, pearson
+from .metrics import emotion_metrics, pearson
 from .preprocess import decode_file, normalise
 
 
@@ -395,9 +395,3 @@ def ridge_oof(X: np.ndarray, y: np.ndarray, folds: np.ndarray, k: int, train_mas
         m.fit(X[tr], y[tr])
         oof[te] = np.clip(m.predict(X[te]), 0, 1)
     return oof
-
-
-def ridge_baseline(feats_fn, y: np.ndarray, folds: np.ndarray, k: int) -> Dict:
-    """Frozen features + ridge, same folds, one dataset (kept for single-set runs)."""
-    X = feats_fn()
-    return {"metrics": axis_metrics(ridge_oof(X, y, folds, k), y), "dim": int(X.shape[1])}

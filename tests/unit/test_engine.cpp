@@ -4,6 +4,8 @@
 #include "img2music/song_table.hpp"
 #include "img2music/soundtrack.hpp"
 
+#include "list_source.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <future>
@@ -15,19 +17,6 @@ using namespace img2music;
 namespace {
 
 const std::string kData = std::string(IMG2MUSIC_TEST_DATA);
-
-class ListSource : public InputSource {
-public:
-    explicit ListSource(std::vector<std::string> items) : items_(std::move(items)) {}
-    std::optional<Input> next() override {
-        if (i_ >= items_.size()) return std::nullopt;
-        return Input{items_[i_++], std::nullopt};
-    }
-
-private:
-    std::vector<std::string> items_;
-    std::size_t i_ = 0;
-};
 
 // Collects a run as the text its format gives, plus its notes and soundtracks.
 class Collect : public RecordSink {

@@ -74,7 +74,8 @@ bool natural_less(const std::string& a, const std::string& b) {
 struct DirectoryWalker::State {
     std::string root;
     bool recursive = false;
-    std::size_t images = 0;  // found so far
+    std::size_t images = 0;           // found so far
+    std::size_t skipped_subdirs = 0;  // not descended into (not recursive)
     bool root_failed = false;
     std::vector<OpenDirectory> stack;  // the current path from the root
     std::optional<Input> pending;      // a failure found while opening, reported next
@@ -134,8 +135,11 @@ std::optional<Input> DirectoryWalker::next() {
             // Saying nothing about a directory without images would look like success.
             if (s.images == 0 && !s.root_failed) {
                 s.root_failed = true;
-                return Input{s.root, std::string(s.recursive ? "no images or videos found"
-                                                             : "no images or videos found (-r descends into subdirectories)")};
+                std::string reason = "no images or videos found";
+                if (s.skipped_subdirs > 0)
+                    reason += " (not recursive: " + std::to_string(s.skipped_subdirs) +
+                              (s.skipped_subdirs == 1 ? " subdirectory" : " subdirectories") + " not searched)";
+                return Input{s.root, std::move(reason)};
             }
             return std::nullopt;
         }
@@ -152,14 +156,19 @@ std::optional<Input> DirectoryWalker::next() {
             continue;
         }
         if (S_ISDIR(info.st_mode)) {
-            if (!s.recursive) continue;
+            if (!s.recursive) {
+                ++s.skipped_subdirs;
+                continue;
+            }
             if (auto failure = s.open(path, info)) return Input{path, std::move(failure)};
             continue;
         }
-        if (has_media_extension(path)) {
+        // Detected once, here: by content, then (a file too short or unreadable) by name.
+        const MediaKind kind = media_kind(path, read_head(path, kSniffBytes));
+        if (kind != MediaKind::Other) {
             ++s.images;
             Input found{path, std::nullopt};
-            found.kind = media_kind_of_file(path);  // detected once, here: by content, then by name
+            found.kind = kind;
             return found;
         }
     }

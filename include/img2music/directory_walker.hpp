@@ -1,7 +1,8 @@
 // Lists the images and videos under a directory lazily, in a deterministic order: entries sorted by name
 // (byte order) in each directory, files and subdirectories interleaved as sorted. A file is
-// listed by its name (an image or video extension); what it is, is then read from its content
-// (media.hpp) and given as Input::kind. Symbolic links
+// listed when its content is an image or video img2music reads, or, when its first bytes say
+// nothing (empty, unreadable, an unknown format), when its name has an image or video extension
+// (media.hpp); what it is goes out as Input::kind. Symbolic links
 // are followed; a directory already on the current path (a link loop) and unreadable entries are
 // reported as failed Inputs and skipped, never fatal.
 #pragma once

@@ -96,7 +96,7 @@ printf 'not an image' >"$tmp/fake.jpg"
 : >"$tmp/empty.png"
 expect_exit 1 "bad images" -- run --format jsonl "$tmp/fake.jpg" data/images/red.png "$tmp/empty.png" data
 if [ "$(wc -l <"$tmp/out")" = 4 ] && sed -n 2p "$tmp/out" | grep -q '"songs"' && [ "$(wc -l <"$tmp/err")" = 3 ]; then pass; else fail "bad images: $(cat "$tmp/out" "$tmp/err")"; fi
-grep -q "^img2music: data: no images or videos found (-r descends into subdirectories)$" "$tmp/err" && pass || fail "directory message: $(cat "$tmp/err")"
+grep -q "^img2music: data: no images or videos found (not recursive: 3 subdirectories not searched)$" "$tmp/err" && pass || fail "directory message: $(cat "$tmp/err")"
 grep -q "fake.jpg: not a supported image, or corrupt$" "$tmp/err" && pass || fail "fake image message"
 grep -q "empty.png: empty file$" "$tmp/err" && pass || fail "empty file message"
 

@@ -21,9 +21,9 @@ struct TempTree {
         root = ::mkdtemp(pattern.data());
     }
     ~TempTree() { fs::remove_all(root); }
-    void file(const std::string& rel) {
+    void file(const std::string& rel, const std::string& content = "x") {
         fs::create_directories((root / rel).parent_path());
-        std::ofstream(root / rel) << "x";
+        std::ofstream(root / rel, std::ios::binary) << content;
     }
 };
 
@@ -46,6 +46,26 @@ TEST_CASE("Walker: sorted, image extensions case-insensitively, other files skip
     CHECK(walk(t.root, true) == std::vector<std::string>{"a.png", "b.JPG", "d.jpeg", "e.WebP", "sub/inner.jpg", "z.tiff"});
 }
 
+TEST_CASE("Walker: files are listed by content first, then by name") {
+    TempTree t;
+    const std::string png("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16);
+    const std::string jpeg("\xFF\xD8\xFF\xE0\0\x10JFIF", 10);
+    t.file("camera.dat", png);  // no extension it knows: the content decides
+    t.file("export", jpeg);     // no extension at all
+    t.file("notes.txt", "nothing to see here, just text");
+    t.file("clip.bin", std::string("\0\0\0\x18"
+                                   "ftypmp42",
+                                   12));
+    t.file("short.jpg", "x");  // says nothing: the name decides
+    DirectoryWalker w(t.root.string(), false);
+    std::vector<std::pair<std::string, MediaKind>> found;
+    while (auto in = w.next()) found.emplace_back(fs::path(in->path).filename().string(), in->kind.value_or(MediaKind::Other));
+    CHECK(found == std::vector<std::pair<std::string, MediaKind>>{{"camera.dat", MediaKind::Image},
+                                                                  {"clip.bin", MediaKind::Video},
+                                                                  {"export", MediaKind::Image},
+                                                                  {"short.jpg", MediaKind::Image}});
+}
+
 TEST_CASE("Walker: symlink loops and dangling links are reported, the walk goes on") {
     TempTree t;
     t.file("a/one.jpg");
@@ -63,7 +83,8 @@ TEST_CASE("Walker: symlink loops and dangling links are reported, the walk goes 
 TEST_CASE("Walker: empty directories and bad roots say so") {
     TempTree t;
     t.file("deep/x.jpg");
-    CHECK(walk(t.root, false) == std::vector<std::string>{". ! no images or videos found (-r descends into subdirectories)"});
+    t.file("deeper/y.jpg");
+    CHECK(walk(t.root, false) == std::vector<std::string>{". ! no images or videos found (not recursive: 2 subdirectories not searched)"});
     DirectoryWalker missing((t.root / "nope").string(), false);
     const auto in = missing.next();
     REQUIRE(in.has_value());

@@ -44,6 +44,8 @@ using Json = nlohmann::ordered_json;
 constexpr std::size_t kHttpThreads = 32;
 // A form field that is not a file (a parameter) is at most this long.
 constexpr std::size_t kMaxFieldBytes = 4096;
+// Room for multipart framing (boundaries, part headers, small fields) beyond the upload itself.
+constexpr std::size_t kMaxFraming = 64 * 1024;
 
 // When the request this thread is answering was read (for the latency histogram); httplib
 // answers each request on one thread, from routing to the logger.
@@ -430,8 +432,10 @@ private:
         if (!multipart && content_type.rfind("video/", 0) != 0 && content_type.rfind("application/octet-stream", 0) != 0)
             return send_error(res, 415, "send a video as multipart/form-data (field 'video') or as the body with Content-Type video/*");
 
-        TempFile file;
         const std::size_t max_bytes = config_.max_upload_mb * 1024 * 1024;
+        if (req.has_header("Content-Length") && req.get_header_value<std::uint64_t>("Content-Length") > max_bytes + kMaxFraming)
+            return send_error(res, 413, "the video is larger than " + std::to_string(config_.max_upload_mb) + " MB");
+        TempFile file;
         const auto deadline = Clock::now() + std::chrono::seconds(config_.request_timeout_s);
         std::size_t written = 0;
         int failure = 0;  // the status the upload failed with
@@ -610,7 +614,7 @@ int serve(const EngineConfig& engine_config, const Request& defaults, const Serv
 
     httplib::Server http;
     http.new_task_queue = [] { return new httplib::ThreadPool(kHttpThreads); };
-    http.set_payload_max_length(config.max_upload_mb * 1024 * 1024 + 64 * 1024);  // the upload and its multipart framing
+    http.set_payload_max_length(config.max_upload_mb * 1024 * 1024 + kMaxFraming);
     http.set_read_timeout(10, 0);
     http.set_write_timeout(10, 0);
     http.set_keep_alive_timeout(5);

@@ -384,7 +384,7 @@ section_video() {
 # --- (f) img2music serve ----------------------------------------------------------------
 
 section_server() {
-  /usr/bin/python3 bench/server_bench.py "$bin" "$oasis" "$n_images" "$server_latency" "$server_load"
+  /usr/bin/python3 bench/server_bench.py "$bin" "$oasis" "$n_images" "$server_latency" "$server_load" "$build/bench/forward_bench"
 }
 
 # --- main --------------------------------------------------------------------------------

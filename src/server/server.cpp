@@ -19,7 +19,9 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -581,7 +583,14 @@ void on_stop_signal(int signal) {
 
 }  // namespace
 
-bool is_loopback(const std::string& host) { return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0; }
+bool is_loopback(const std::string& host) {
+    // Literal addresses only (and "localhost"): a name like "127.example.org" may resolve anywhere.
+    in_addr v4{};
+    if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+    in6_addr v6{};
+    if (::inet_pton(AF_INET6, host.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6);
+    return host == "localhost";
+}
 
 bool same_secret(const std::string& a, const std::string& b) {
     // Every byte of the longer string is looked at whatever the contents, so the time depends

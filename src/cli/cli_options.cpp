@@ -262,6 +262,9 @@ void declare_options(CLI::App& app, Options& o) {
     serve.add_option("--max-pixels", c.max_pixels, "Largest image accepted, in pixels (refused before decoding)")
         ->check(CLI::Range(std::int64_t{1}, kMaxImagePixels))
         ->capture_default_str();
+    serve.add_option("--request-timeout", c.request_timeout_s, "Longest time to receive one request's body, in seconds (then 408)")
+        ->check(CLI::Range(1, 3600))
+        ->capture_default_str();
     serve.add_option("--cors-origin", c.cors_origin, "Let web pages from this origin call the API (default: no cross-origin access)")
         ->type_name("ORIGIN");
 }

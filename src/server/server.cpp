@@ -259,7 +259,9 @@ public:
         http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
             res.set_content(metrics_.render(batcher_.queued()), "text/plain; version=0.0.4; charset=utf-8");
         });
-        http.Post("/v1/recommend", [this](const httplib::Request& req, httplib::Response& res) { recommend(req, res); });
+        http.Post("/v1/recommend", [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+            recommend(req, res, reader);
+        });
         http.Post("/v1/soundtrack", [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
             soundtrack(req, res, reader);
         });
@@ -339,27 +341,92 @@ private:
         std::optional<std::string> error;
     };
 
-    void recommend(const httplib::Request& req, httplib::Response& res) {
-        std::vector<std::pair<std::string, std::string>> params = query_params(req);
-        std::vector<Upload> uploads;
-        const std::string content_type = req.get_header_value("Content-Type");
+    // A Content-Length over the upload limit: answered 413 before reading any of it.
+    bool declares_too_much(const httplib::Request& req) const {
+        return req.has_header("Content-Length") &&
+               req.get_header_value<std::uint64_t>("Content-Length") > config_.max_upload_mb * 1024 * 1024 + kMaxFraming;
+    }
+
+    // One part of a request body: a multipart part, or the whole body (name "").
+    struct Part {
+        std::string name;
+        std::string filename;
+        std::string content;
+    };
+
+    // Reads the body into `parts` within the upload size and the request time; returns 0, or
+    // the status it failed with (408, 413, or 400 for a body that does not parse).
+    int read_parts(const httplib::Request& req, const httplib::ContentReader& reader, std::vector<Part>& parts) const {
+        const std::size_t max_bytes = config_.max_upload_mb * 1024 * 1024 + kMaxFraming;
+        const auto deadline = Clock::now() + std::chrono::seconds(config_.request_timeout_s);
+        std::size_t total = 0;
+        int failure = 0;
+        auto append = [&](const char* data, std::size_t size) {
+            if (Clock::now() > deadline)
+                failure = 408;
+            else if ((total += size) > max_bytes)
+                failure = 413;
+            else
+                parts.back().content.append(data, size);
+            return failure == 0;
+        };
+        bool ok = false;
         if (req.is_multipart_form_data()) {
-            for (const auto& [field, part] : req.files) {
-                if (field == "image") {
-                    uploads.push_back(Upload{part.filename.empty() ? "image" : part.filename, &part.content, 200, std::nullopt});
-                } else if (!part.filename.empty()) {
-                    return send_error(res, 400, "unexpected file field '" + field + "' (images go in the field 'image')");
-                } else if (part.content.size() > kMaxFieldBytes) {
-                    return send_error(res, 400, "parameter " + field + ": longer than " + std::to_string(kMaxFieldBytes) + " bytes");
-                } else {
-                    params.emplace_back(field, part.content);
-                }
-            }
-        } else if (content_type.rfind("image/", 0) == 0) {
-            uploads.push_back(Upload{"image", &req.body, 200, std::nullopt});
-        } else if (content_type.rfind("application/x-www-form-urlencoded", 0) != 0 && !content_type.empty()) {
+            ok = reader(
+                [&](const httplib::MultipartFormData& part) {
+                    parts.push_back(Part{part.name, part.filename, {}});
+                    return true;
+                },
+                append);
+        } else {
+            parts.push_back(Part{});
+            ok = reader(append);
+        }
+        return failure != 0 ? failure : ok ? 0 : 400;
+    }
+
+    void recommend(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+        std::vector<std::pair<std::string, std::string>> params = query_params(req);
+        const std::string content_type = req.get_header_value("Content-Type");
+        const bool multipart = req.is_multipart_form_data();
+        const bool form = content_type.rfind("application/x-www-form-urlencoded", 0) == 0;
+        if (!multipart && !form && !content_type.empty() && content_type.rfind("image/", 0) != 0) {
+            res.set_header("Connection", "close");  // the body stays unread
             return send_error(res, 415,
                               "send images as multipart/form-data (field 'image') or one image as the body with Content-Type image/*");
+        }
+        std::vector<Part> parts;
+        if (declares_too_much(req)) {
+            res.set_header("Connection", "close");
+            return send_error(res, 413, "the request body is larger than " + std::to_string(config_.max_upload_mb) + " MB");
+        }
+        if (const int failure = read_parts(req, reader, parts); failure != 0) {
+            res.set_header("Connection", "close");
+            if (failure == 408)
+                return send_error(res, 408, "the request took longer than " + std::to_string(config_.request_timeout_s) + " s");
+            if (failure == 413)
+                return send_error(res, 413, "the request body is larger than " + std::to_string(config_.max_upload_mb) + " MB");
+            return send_error(res, 400, "the request body could not be read");
+        }
+        std::vector<Upload> uploads;
+        if (multipart) {
+            for (const Part& part : parts) {
+                if (part.name == "image") {
+                    uploads.push_back(Upload{part.filename.empty() ? "image" : part.filename, &part.content, 200, std::nullopt});
+                } else if (!part.filename.empty()) {
+                    return send_error(res, 400, "unexpected file field '" + part.name + "' (images go in the field 'image')");
+                } else if (part.content.size() > kMaxFieldBytes) {
+                    return send_error(res, 400, "parameter " + part.name + ": longer than " + std::to_string(kMaxFieldBytes) + " bytes");
+                } else {
+                    params.emplace_back(part.name, part.content);
+                }
+            }
+        } else if (form) {
+            httplib::Params fields;
+            httplib::detail::parse_query_text(parts[0].content, fields);
+            for (const auto& [k, v] : fields) params.emplace_back(k, v);
+        } else if (!parts[0].content.empty() || !content_type.empty()) {
+            uploads.push_back(Upload{"image", &parts[0].content, 200, std::nullopt});
         }
         std::optional<PreparedRequest> prepared = prepare(params, ParamSet::Image, res);
         if (!prepared) return;
@@ -435,7 +502,7 @@ private:
             return send_error(res, 415, "send a video as multipart/form-data (field 'video') or as the body with Content-Type video/*");
 
         const std::size_t max_bytes = config_.max_upload_mb * 1024 * 1024;
-        if (req.has_header("Content-Length") && req.get_header_value<std::uint64_t>("Content-Length") > max_bytes + kMaxFraming)
+        if (declares_too_much(req))
             return send_error(res, 413, "the video is larger than " + std::to_string(config_.max_upload_mb) + " MB");
         TempFile file;
         const auto deadline = Clock::now() + std::chrono::seconds(config_.request_timeout_s);

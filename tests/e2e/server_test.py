@@ -24,7 +24,7 @@ import server_lib as sl  # noqa: E402
 
 BINARY = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "build/img2music"
 SOURCE = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else "."
-del sys.argv[1:]
+sys.argv[1:] = sys.argv[3:]  # the rest goes to unittest (-k NAME)
 MODEL = os.path.join(SOURCE, "models", "img2music.pt")
 SONGS = os.path.join(SOURCE, "data", "songs.csv")
 IMAGES = sorted(glob.glob(os.path.join(SOURCE, "tests", "data", "images", "*")))
@@ -48,7 +48,7 @@ class ServerTest(unittest.TestCase):
         cls.server = sl.Server(BINARY, *common, env={"TMPDIR": cls.uploads}).__enter__()
         # Small limits, an API key, and a batch that waits long, to see 401, 413 and 503.
         cls.strict = sl.Server(BINARY, *common, "--max-upload-mb", "1", "--max-queue", "2", "--batch-size", "8",
-                               "--batch-wait-ms", "1500", env={"IMG2MUSIC_API_KEY": KEY}).__enter__()
+                               "--batch-wait-ms", "1500", "--request-timeout", "2", env={"IMG2MUSIC_API_KEY": KEY}).__enter__()
         cls.expected = {r["input"]: r for r in sl.cli_json(BINARY, IMAGES, "--model", MODEL, "--songs", SONGS, "--top", "3")}
 
     @classmethod
@@ -258,6 +258,36 @@ class ServerTest(unittest.TestCase):
         status, _, body = sl.request(self.strict.connect(), "POST", "/v1/recommend", huge_png_header(),
                                      dict(auth, **{"Content-Type": "image/png"}))
         self.assertIn(status, (413, 422), body)
+
+    def test_a_slow_upload_is_408(self):
+        # A client that sends its body a byte at a time gets 408 once --request-timeout (2 s) has passed.
+        import socket
+        sock = socket.create_connection(("127.0.0.1", self.strict.port), timeout=30)
+        sock.sendall(f"POST /v1/recommend HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {KEY}\r\n"
+                     "Content-Type: image/png\r\nContent-Length: 100\r\n\r\n".encode())
+        start = time.monotonic()
+        reply = b""
+        import select
+        try:
+            for _ in range(40):
+                sock.sendall(b"x")
+                if select.select([sock], [], [], 0.25)[0]:
+                    break  # the server has answered
+        except OSError:
+            pass  # the server answered and closed
+        answered = time.monotonic() - start
+        sock.settimeout(10)
+        try:
+            while True:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                reply += chunk
+        except OSError:
+            pass
+        sock.close()
+        self.assertTrue(reply.startswith(b"HTTP/1.1 408"), reply[:200])
+        self.assertLess(answered, 6)
 
     def test_full_queue_is_503_with_retry_after(self):
         auth = {"Authorization": "Bearer " + KEY}

@@ -10,7 +10,7 @@
 #
 # Environment (all optional):
 #   BENCH_QUICK=1        the quick sizes above
-#   BENCH_SECTIONS       which tables, any of: songs throughput cold rss video (default: all)
+#   BENCH_SECTIONS       which tables, any of: songs throughput cold rss video server (default: all)
 #   BENCH_SKIP_SETUP=1   do not run scripts/setup.sh (which installs packages and builds every
 #                        target); only (re)build the benchmark programs and use build/ as it is
 #   BENCH_BUILD_JOBS     parallel jobs for that build (default: nproc)
@@ -34,15 +34,17 @@ bin=$build/img2music
 cache=$build/bench
 shared=${IMG2MUSIC_SHARED:-../shared}
 oasis=$shared/data/oasis/images
-sections=" ${BENCH_SECTIONS:-songs throughput cold rss video} "
+sections=" ${BENCH_SECTIONS:-songs throughput cold rss video server} "
 quick=${BENCH_QUICK:-0}
 cores=$(nproc)
 
 # Sizes. vgg19_bn does about 2 images/s on 2 cores, so it gets a subset of the images.
 if [ "$quick" = 1 ]; then
   n_images=100 n_vgg=16 raw_batches=10 cold_runs=5 rss_counts="200 400" video_seconds=60 scene_seconds=7.5
+  server_latency=100 server_load=500
 else
   n_images=900 n_vgg=48 raw_batches=40 cold_runs=7 rss_counts="1000 10000" video_seconds=600 scene_seconds=30
+  server_latency=500 server_load=5000
 fi
 # (The quick video changes mood every 7.5 s, so that its one minute still shows all eight moods
 # of bench/make_video.py and has about the bitrate of the full video.)
@@ -379,6 +381,12 @@ section_video() {
   echo
 }
 
+# --- (f) img2music serve ----------------------------------------------------------------
+
+section_server() {
+  /usr/bin/python3 bench/server_bench.py "$bin" "$oasis" "$n_images" "$server_latency" "$server_load" "$build/bench/forward_bench"
+}
+
 # --- main --------------------------------------------------------------------------------
 
 main() {
@@ -402,6 +410,7 @@ main() {
   want cold && section_cold
   want rss && section_rss
   want video && section_video
+  want server && section_server
   report_interference "$busy0" "$children0" "$t0"
   return 0
 }

@@ -7,8 +7,16 @@
 # IMG2MUSIC_QUICK=1 runs step 1 only. Extra arguments go to the first ctest (e.g. -R unit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# chromium only for the tests (headless rendering of the HTML report), so users do not get it.
+# chromium only for the tests (headless rendering of the HTML report and the server's page), so
+# users do not get it.
 IMG2MUSIC_EXTRA_PACKAGES="chromium ${IMG2MUSIC_EXTRA_PACKAGES:-}" scripts/setup.sh
+# playwright-core drives that Chromium for the server page's test (tests/web, pinned by its lock
+# file). It needs Node.js 20 or later, which this machine kind has (Debian 12's is 18).
+if command -v npm >/dev/null 2>&1; then
+  npm ci --prefix tests/web --no-audit --no-fund --silent
+elif [ "${CI:-}" = true ]; then
+  echo "test: npm is missing; the server page's browser test will fail" >&2
+fi
 if [ "${CI:-}" = true ] && [ ! -d ../shared ]; then
   echo "test: ../shared is missing; the data and model tests will fail" >&2
 fi

@@ -299,6 +299,50 @@ struct Engine::State {
     }
 };
 
+struct PreparedRequest::Impl {
+    Request request;
+    std::vector<Note> notes;
+    const Alignment* alignment = nullptr;
+    std::optional<SongSelector> selector;
+    std::optional<Pipeline> pipeline;
+    std::size_t allowed_count = 0;
+
+    Impl(const Engine::State& s, const Request& r) : request(r) {
+        std::optional<Note> fewer;
+        SongFilter allowed = s.filter_for(request, &allowed_count, &fewer);
+        std::optional<Note> unaligned;
+        alignment = &s.alignment_for(request, &unaligned);
+        if (fewer) notes.push_back(*fewer);
+        if (unaligned) notes.push_back(*unaligned);
+
+        SelectionOptions selection;
+        selection.top_k = request.top_k;
+        selection.diversity = request.diversity;
+        selection.one_per_artist = request.one_per_artist;
+        selector.emplace(s.index, s.songs, selection, std::move(allowed));
+
+        PipelineOptions options;
+        const PreprocessSpec& input = s.model.metadata().preprocess;
+        options.batch_size = s.config.batch_size > 0 ? s.config.batch_size : default_batch_size(input.input_height, input.input_width);
+        // LibTorch gets every core for the forward pass; decoding is a fraction of its cost, so
+        // half as many decode threads keep it fed without oversubscribing the machine.
+        const int cores = s.config.threads > 0 ? s.config.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+        options.decode_threads = std::max(1, cores / 2);
+        options.thumbnail_side = request.thumbnails ? kThumbnailSide : 0;
+        pipeline.emplace(s.model, *selector, *alignment, options);
+    }
+};
+
+PreparedRequest::PreparedRequest(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+PreparedRequest::PreparedRequest(PreparedRequest&&) noexcept = default;
+PreparedRequest& PreparedRequest::operator=(PreparedRequest&&) noexcept = default;
+PreparedRequest::~PreparedRequest() = default;
+const Request& PreparedRequest::request() const { return impl_->request; }
+const std::vector<Note>& PreparedRequest::notes() const { return impl_->notes; }
+Record PreparedRequest::record(const std::string& input, const Prediction& prediction) const {
+    return impl_->pipeline->record(input, prediction);
+}
+
 std::size_t default_batch_size(int height, int width) {
     // 8 images of 224 x 224 per pass measured fastest on 2 cores; a larger input's activations
     // grow with its area, so fewer images keep peak memory where it was (at most 8, at least 1).
@@ -331,31 +375,17 @@ std::size_t Engine::check(const Request& request) const {
     return allowed;
 }
 
+PreparedRequest Engine::prepare(const Request& request) const {
+    return PreparedRequest(std::make_unique<PreparedRequest::Impl>(*state_, request));
+}
+
 RunResult Engine::run(const Request& request, InputSource& inputs, RecordSink& sink, const CancelToken& cancel) const {
-    const State& s = *state_;
-    std::size_t allowed_count = 0;
-    std::optional<Note> fewer;
-    SongFilter allowed = s.filter_for(request, &allowed_count, &fewer);
-    std::optional<Note> unaligned;
-    const Alignment& alignment = s.alignment_for(request, &unaligned);
-    if (fewer) sink.note(*fewer);
-    if (unaligned) sink.note(*unaligned);
-
-    SelectionOptions selection;
-    selection.top_k = request.top_k;
-    selection.diversity = request.diversity;
-    selection.one_per_artist = request.one_per_artist;
-    const SongSelector selector(s.index, s.songs, selection, std::move(allowed));
-
-    PipelineOptions options;
-    const PreprocessSpec& input = s.model.metadata().preprocess;
-    options.batch_size = s.config.batch_size > 0 ? s.config.batch_size : default_batch_size(input.input_height, input.input_width);
-    // LibTorch gets every core for the forward pass; decoding is a fraction of its cost, so
-    // half as many decode threads keep it fed without oversubscribing the machine.
-    const int cores = s.config.threads > 0 ? s.config.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
-    options.decode_threads = std::max(1, cores / 2);
-    options.thumbnail_side = request.thumbnails ? kThumbnailSide : 0;
-    const Pipeline pipeline(s.model, selector, alignment, options);
+    const PreparedRequest prepared = prepare(request);
+    for (const Note& note : prepared.notes()) sink.note(note);
+    const PreparedRequest::Impl& p = *prepared.impl_;
+    const SongSelector& selector = *p.selector;
+    const Alignment& alignment = *p.alignment;
+    const Pipeline& pipeline = *p.pipeline;
 
     CancellableInputs cancellable(inputs, cancel);
     ImageStretch stretch(cancellable, request.video.sequence);

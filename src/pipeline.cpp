@@ -163,6 +163,12 @@ std::vector<EmotionScore> named_emotions(const std::vector<std::string>& names, 
 
 }  // namespace
 
+Record Pipeline::record(const std::string& input, const Prediction& prediction) const {
+    Record r = recommend(input, prediction.va);
+    r.emotions = named_emotions(model_.metadata().emotions, prediction.emotions);
+    return r;
+}
+
 std::size_t Pipeline::run(InputSource& inputs, const std::function<void(const Record&, const Image&)>& emit) const {
     const PreprocessSpec& spec = model_.metadata().preprocess;
     const std::size_t tensor = spec.tensor_size();
@@ -218,8 +224,7 @@ std::size_t Pipeline::run(InputSource& inputs, const std::function<void(const Re
                 std::optional<Prediction> prediction;
                 if (!slot.error) prediction = predictions[next_prediction++];
                 if (prediction) {
-                    Record r = recommend(slot.path, prediction->va);
-                    r.emotions = named_emotions(model_.metadata().emotions, prediction->emotions);
+                    Record r = record(slot.path, *prediction);
                     r.frame = slot.frame;
                     emit(r, slot.thumbnail);
                     continue;

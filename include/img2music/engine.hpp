@@ -33,12 +33,15 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace img2music {
 
 class VaModel;
 class SongTable;
 struct Soundtrack;
+struct Prediction;
+class Engine;
 
 struct EngineConfig {
     std::string model;         // TorchScript model path (va_model.hpp)
@@ -95,6 +98,32 @@ struct RunResult {
     bool cancelled = false;    // the token stopped the run; the records given are complete
 };
 
+// A request checked against an engine, with its song filter, selection and alignment built:
+// what run() turns every image's prediction into a record with. Front ends that run the model
+// themselves (a server batching the images of several requests, batcher.hpp) use it, so their
+// records are the ones run() gives. Keeps references into the engine, which must outlive it;
+// const and safe to share between threads.
+class PreparedRequest {
+public:
+    PreparedRequest(PreparedRequest&&) noexcept;
+    PreparedRequest& operator=(PreparedRequest&&) noexcept;
+    ~PreparedRequest();
+
+    const Request& request() const;
+    // What the person asking should know about the request itself (fewer songs than top_k,
+    // no alignment reference), in the order run() gives them to its sink.
+    const std::vector<Note>& notes() const;
+    // The record of the image `input` from its prediction (VaModel::predict_outputs).
+    Record record(const std::string& input, const Prediction& prediction) const;
+
+    struct Impl;
+
+private:
+    friend class Engine;
+    explicit PreparedRequest(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
 class Engine {
 public:
     // Loads and checks the model and the song table and builds the index. Sets LibTorch's and
@@ -114,12 +143,17 @@ public:
     // the criteria, an alignment the model cannot do when align_required.
     std::size_t check(const Request& request) const;
 
+    // check(), then builds what run() uses to make records (see PreparedRequest).
+    // Throws RequestError as check().
+    PreparedRequest prepare(const Request& request) const;
+
     // Runs `request` over `inputs` into `sink` (see the top of this file). Throws RequestError
     // (as check()) before any record; Error from a resource or the sink; OutputClosed from the
     // sink ends the run at once.
     RunResult run(const Request& request, InputSource& inputs, RecordSink& sink, const CancelToken& cancel) const;
 
 private:
+    friend class PreparedRequest;
     struct State;
     explicit Engine(std::unique_ptr<State> state);
     std::unique_ptr<State> state_;

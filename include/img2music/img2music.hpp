@@ -33,6 +33,7 @@
 #pragma once
 
 #include "img2music/alignment.hpp"
+#include "img2music/batcher.hpp"
 #include "img2music/directory_walker.hpp"
 #include "img2music/engine.hpp"
 #include "img2music/error.hpp"

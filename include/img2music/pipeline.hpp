@@ -19,6 +19,7 @@
 namespace img2music {
 
 class VaModel;
+struct Prediction;
 class SongSelector;
 class Alignment;
 
@@ -46,6 +47,11 @@ public:
     // Recommends for a known VA (no image): fills aligned and songs.
     // A frame's or segment's record carries its position on top (set by the caller).
     Record recommend(const std::string& input, VA va) const;
+
+    // An image's record from the model's prediction: recommend() plus the named emotions.
+    // run() makes every image's record with it; so does a front end that runs the model itself
+    // (batcher.hpp), so that both give the same record for the same prediction.
+    Record record(const std::string& input, const Prediction& prediction) const;
 
 private:
     const VaModel& model_;

@@ -50,6 +50,41 @@ std::vector<std::string> names_with(const std::vector<std::string>& extra, const
     return names;
 }
 
+// The flags about what is loaded and how it runs, shared by the main command and `serve`:
+// one declaration, one default, the same variables.
+void declare_engine_options(CLI::App& app, Options& o) {
+    Request& r = o.request;
+    app.add_option("--model", o.engine.model, "TorchScript model with img2music.json metadata")
+        ->check(CLI::ExistingFile)
+        ->capture_default_str();
+    app.add_option("--model-sha256", o.engine.model_sha256, "Refuse the model unless its file has this SHA-256 (64 hex digits)")
+        ->type_name("HEX")
+        ->check(CLI::Validator(
+            [](std::string& v) {
+                const bool ok = v.size() == 64 && v.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
+                return ok ? std::string() : std::string("expected 64 hexadecimal digits");
+            },
+            "HEX64"));
+    app.add_option("--songs", o.engine.songs, "Song table, CSV or JSON (docs/song-table.md)")
+        ->check(CLI::ExistingFile)
+        ->capture_default_str();
+    app.add_option("--align", r.align,
+                   "Map the model's VA into the song table's distribution before matching: " + align_mode_names().list(", ", ", or "))
+        ->transform(choice_of(align_mode_names(), {}, true))
+        ->type_name("TEXT")
+        ->default_str(align_mode_names().name(r.align))
+        ->each([&r](const std::string&) { r.align_required = true; });
+    app.add_option("-j,--threads", o.engine.threads, "Threads for decoding and inference (0 = one per core)")
+        ->check(CLI::Range(0, 256))
+        ->capture_default_str();
+    app.add_option("--batch-size", o.engine.batch_size,
+                   "Images per forward pass (default: 8 for a 224x224 model input, fewer for larger inputs, e.g. 4 at 320x320, "
+                   "so that memory stays the same)")
+        ->check(CLI::Range(1, 1024))
+        ->type_name("INT")
+        ->default_str("auto");
+}
+
 }  // namespace
 
 const std::vector<Choice>& choices() {
@@ -135,40 +170,12 @@ void declare_options(CLI::App& app, Options& o) {
     app.add_flag("-r,--recursive", r.recursive, "Descend into subdirectories of directory inputs");
     app.add_flag("-0,--null", o.null_separated, "Paths on stdin are NUL-separated (find -print0)");
     app.add_option("-k,--top", o.top, "Songs per input (1..size of the song table)")->check(CLI::Range(1, 1000000))->capture_default_str();
-    app.add_option("--model", o.engine.model, "TorchScript model with img2music.json metadata")
-        ->check(CLI::ExistingFile)
-        ->capture_default_str();
-    app.add_option("--model-sha256", o.engine.model_sha256, "Refuse the model unless its file has this SHA-256 (64 hex digits)")
-        ->type_name("HEX")
-        ->check(CLI::Validator(
-            [](std::string& v) {
-                const bool ok = v.size() == 64 && v.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
-                return ok ? std::string() : std::string("expected 64 hexadecimal digits");
-            },
-            "HEX64"));
-    app.add_option("--songs", o.engine.songs, "Song table, CSV or JSON (docs/song-table.md)")
-        ->check(CLI::ExistingFile)
-        ->capture_default_str();
     app.add_option("-f,--format", o.format,
                    "Output format: auto = table on a terminal, jsonl otherwise (with --output: by the file's extension); "
                    "ids = one song id per line, links = one Spotify link per line, for piping onward")
         ->check(choice_of(output_format_names(), format_extras(), false))
         ->capture_default_str();
-    app.add_option("--align", r.align,
-                   "Map the model's VA into the song table's distribution before matching: " + align_mode_names().list(", ", ", or "))
-        ->transform(choice_of(align_mode_names(), {}, true))
-        ->type_name("TEXT")
-        ->default_str(align_mode_names().name(r.align))
-        ->each([&r](const std::string&) { r.align_required = true; });
-    app.add_option("-j,--threads", o.engine.threads, "Threads for decoding and inference (0 = one per core)")
-        ->check(CLI::Range(0, 256))
-        ->capture_default_str();
-    app.add_option("--batch-size", o.engine.batch_size,
-                   "Images per forward pass (default: 8 for a 224x224 model input, fewer for larger inputs, e.g. 4 at 320x320, "
-                   "so that memory stays the same)")
-        ->check(CLI::Range(1, 1024))
-        ->type_name("INT")
-        ->default_str("auto");
+    declare_engine_options(app, o);
     app.add_option("-o,--output", o.output, "Write results to FILE (atomically: a temporary file renamed on success) instead of stdout")
         ->type_name("FILE");
     app.add_flag("-q,--quiet", o.quiet, "No warnings or notes on stderr (errors are still reported)");
@@ -228,6 +235,40 @@ void declare_options(CLI::App& app, Options& o) {
         ->capture_default_str()
         ->group("Choosing songs");
     app.add_flag("--one-per-artist", r.one_per_artist, "At most one song by each artist in a list")->group("Choosing songs");
+
+    CLI::App& serve = *app.add_subcommand("serve", "Serve recommendations over HTTP, with a web page at / (docs/server.md)");
+    serve.footer(
+        "Example:\n"
+        "  img2music serve --port 8080\n"
+        "  curl -F image=@photo.jpg 'http://127.0.0.1:8080/v1/recommend?top=5'\n"
+        "\n"
+        "Listens on 127.0.0.1 unless --host says otherwise; any other address needs an API key.\n"
+        "When ready it prints 'listening on http://HOST:PORT' on stderr; SIGINT or SIGTERM stop it\n"
+        "after the requests in flight are answered.");
+    server::ServerConfig& c = o.server;
+    declare_engine_options(serve, o);
+    serve.add_option("--host", c.host, "Address to listen on (anything but loopback needs --api-key)")->capture_default_str();
+    serve.add_option("--port", c.port, "Port to listen on (0: any free port)")->check(CLI::Range(0, 65535))->capture_default_str();
+    serve.add_option("--api-key", c.api_key, "Clients must send 'Authorization: Bearer KEY' (env IMG2MUSIC_API_KEY)")
+        ->envname("IMG2MUSIC_API_KEY")
+        ->type_name("KEY");
+    serve.add_option("--max-upload-mb", c.max_upload_mb, "Largest request body, in MB")->check(CLI::Range(1, 4096))->capture_default_str();
+    serve.add_option("--max-queue", c.max_queue, "Images waiting for the model, at most; beyond it requests get 503 at once")
+        ->check(CLI::Range(1, 100000))
+        ->capture_default_str();
+    serve.add_option("--batch-wait-ms", c.batch_wait_ms, "Longest an image waits for other requests' images to share its batch")
+        ->check(CLI::Range(0, 10000))
+        ->capture_default_str();
+    serve.add_option("--max-pixels", c.max_pixels, "Largest image accepted, in pixels (refused before decoding)")
+        ->check(CLI::Range(std::int64_t{1}, kMaxImagePixels))
+        ->capture_default_str();
+    serve.add_option("--request-timeout", c.request_timeout_s, "Longest time to receive one request's body, in seconds (then 408)")
+        ->check(CLI::Range(1, 3600))
+        ->capture_default_str();
+    serve.add_option("--cors-origin", c.cors_origin, "Let web pages from this origin call the API (default: no cross-origin access)")
+        ->type_name("ORIGIN");
 }
+
+CLI::App& serve_command(CLI::App& app) { return *app.get_subcommand("serve"); }
 
 }  // namespace img2music::cli

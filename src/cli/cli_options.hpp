@@ -3,6 +3,8 @@
 // parser cannot disagree with the library.
 #pragma once
 
+#include "server/server.hpp"
+
 #include "img2music/engine.hpp"
 #include "img2music/request.hpp"
 
@@ -25,14 +27,20 @@ struct Options {
     bool null_separated = false;
     bool quiet = false;
     bool version = false;
-    std::string plot;    // PNG path
-    std::string report;  // directory
+    std::string plot;             // PNG path
+    std::string report;           // directory
+    server::ServerConfig server;  // `img2music serve`: --host, --port, --api-key, ...
 };
 
 // Exit codes, documented in --help and README.md.
 enum ExitCode : int { kExitOk = 0, kExitSomeInputsFailed = 1, kExitUsage = 2, kExitInterrupted = 130 };
 
+// The main command's flags, and the subcommand `serve` (its own flags plus the model, table and
+// alignment flags, declared once for both: declare_engine_options).
 void declare_options(CLI::App& app, Options& options);
+
+// The subcommand `serve`, once declare_options has declared it.
+CLI::App& serve_command(CLI::App& app);
 
 // The flags that take one of a fixed set of names, and those names in help order: the name
 // tables' (names.hpp), plus values only the CLI knows (--format auto). The parser, --help and

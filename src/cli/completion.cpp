@@ -45,16 +45,21 @@ std::vector<std::string> names_of(const CLI::Option& option) {
 }  // namespace
 
 std::string bash_completion(const CLI::App& app) {
-    std::vector<std::string> flags;
+    std::vector<std::string> flags;        // the main command's
+    std::vector<std::string> serve_flags;  // `img2music serve`'s
     std::string cases;
     std::vector<std::string> typed;  // flags whose value the user types
     std::set<std::string> file_flags_seen;
-    for (const CLI::Option* option : app.get_options()) {
+    std::set<std::string> seen;  // flags declared for both commands get one case
+    std::vector<std::pair<const CLI::Option*, std::vector<std::string>*>> options;
+    for (const CLI::Option* option : app.get_options()) options.emplace_back(option, &flags);
+    for (const CLI::Option* option : app.get_subcommand("serve")->get_options()) options.emplace_back(option, &serve_flags);
+    for (const auto& [option, list] : options) {
         if (option->get_group().empty() || option->get_positional()) continue;  // hidden, or the inputs
         const std::vector<std::string> names = names_of(*option);
         if (names.empty()) continue;
-        flags.insert(flags.end(), names.begin(), names.end());
-        if (option->get_items_expected_max() == 0) continue;  // a flag without a value
+        list->insert(list->end(), names.begin(), names.end());
+        if (option->get_items_expected_max() == 0 || !seen.insert(names.back()).second) continue;  // no value, or done
         const std::string& long_name = names.back();
         const std::string pattern = join(names, "|");
         std::string compgen;
@@ -92,10 +97,21 @@ std::string bash_completion(const CLI::App& app) {
            cases +
            "    esac\n"
            "\n"
+           "    if [[ ${COMP_WORDS[1]} == serve ]] && [[ $COMP_CWORD -gt 1 ]]; then\n"
+           "        mapfile -t COMPREPLY < <(compgen -W \"" +
+           join(serve_flags, " ") +
+           "\" -- \"$cur\")\n"
+           "        return\n"
+           "    fi\n"
            "    if [[ $cur == -* ]]; then\n"
            "        mapfile -t COMPREPLY < <(compgen -W \"" +
            join(flags, " ") +
            "\" -- \"$cur\")\n"
+           "        return\n"
+           "    fi\n"
+           "    # The subcommand, as the first word.\n"
+           "    if [[ $COMP_CWORD -eq 1 ]] && [[ serve == \"$cur\"* ]] && [[ -n $cur ]]; then\n"
+           "        COMPREPLY=(serve)\n"
            "        return\n"
            "    fi\n"
            "    # Inputs: images, videos and directories.\n"

@@ -91,6 +91,16 @@ extern "C" __attribute__((visibility("default"))) int img2music_cli_main(int arg
             print_version(options);
             return kExitOk;
         }
+        if (serve_command(app).parsed()) {
+            if (!options.inputs.empty()) {
+                message("serve takes no inputs: images come in over HTTP (img2music serve --help)");
+                return kExitUsage;
+            }
+            Request defaults = options.request;
+            defaults.top_k = static_cast<std::size_t>(options.top);
+            options.server.log = [](const std::string& line) { message(line); };
+            return server::serve(options.engine, defaults, options.server);
+        }
         return run(options);
     } catch (const OutputClosed&) {
         return kExitOk;

@@ -47,6 +47,15 @@ mkdir -p "$tmp/c/dir"
 touch "$tmp/c/a.JPG" "$tmp/c/b.mp4" "$tmp/c/notes.txt"
 [ "$(complete_words img2music "$tmp/c/" | sort | sed "s#$tmp/c/##" | tr '\n' ' ')" = "a.JPG b.mp4 dir " ] && pass ||
     fail "inputs: $(complete_words img2music "$tmp/c/")"
+# `img2music serve`: the subcommand completes, and so does every flag its --help lists.
+[ "$(complete_words img2music se)" = "serve" ] && pass || fail "se: $(complete_words img2music se)"
+"$bin" serve --help >"$tmp/serve_help" && pass || fail "serve --help exit $?"
+mapfile -t serve_flags < <(grep -oE -- '(^|[ ,])--[a-z0-9-]+' "$tmp/serve_help" | sed 's/^[ ,]*//' | sort -u)
+[ "${#serve_flags[@]}" -ge 15 ] && pass || fail "only ${#serve_flags[@]} flags found in serve --help"
+for flag in "${serve_flags[@]}"; do
+    complete_words img2music serve "$flag" | grep -qx -- "$flag" && pass || fail "completion does not offer serve $flag"
+done
+[ "$(complete_words img2music serve --align q)" = "quantile" ] && pass || fail "serve --align q"
 
 if [ "$man_page" = none ]; then
     echo "SKIP: this build configuration makes no man page (sanitizer and fuzz builds; the release build checks it)"

@@ -48,7 +48,7 @@ class ServerTest(unittest.TestCase):
         cls.server = sl.Server(BINARY, *common, env={"TMPDIR": cls.uploads}).__enter__()
         # Small limits, an API key, and a batch that waits long, to see 401, 413 and 503.
         cls.strict = sl.Server(BINARY, *common, "--max-upload-mb", "1", "--max-queue", "2", "--batch-size", "8",
-                               "--batch-wait-ms", "1500", "--request-timeout", "2", env={"IMG2MUSIC_API_KEY": KEY}).__enter__()
+                               "--batch-wait-ms", "3000", "--request-timeout", "2", env={"IMG2MUSIC_API_KEY": KEY}).__enter__()
         cls.expected = {r["input"]: r for r in sl.cli_json(BINARY, IMAGES, "--model", MODEL, "--songs", SONGS, "--top", "3")}
 
     @classmethod
@@ -361,6 +361,8 @@ class ServerTest(unittest.TestCase):
         for c in (413, 415, 422):
             self.assertGreater(statuses.get(c, 0), 0, statuses)
         rss = result["rss"]
+        if os.environ.get("IMG2MUSIC_SANITIZED") == "1":
+            return  # AddressSanitizer's quarantine grows with the run: memory is only measured without it
         # Flat: the last quarter of the run no higher than 15 % over the second quarter.
         quarter = max(1, len(rss) // 4)
         self.assertLess(max(rss[-quarter:]), 1.15 * max(rss[quarter:2 * quarter]), rss)

@@ -716,8 +716,10 @@ int serve(const EngineConfig& engine_config, const Request& defaults, const Serv
     stop.sa_handler = on_stop_signal;
     sigemptyset(&stop.sa_mask);
     stop.sa_flags = SA_RESTART;
-    ::sigaction(SIGINT, &stop, nullptr);
-    ::sigaction(SIGTERM, &stop, nullptr);
+    struct sigaction old_int {};
+    struct sigaction old_term {};
+    ::sigaction(SIGINT, &stop, &old_int);
+    ::sigaction(SIGTERM, &stop, &old_term);
     std::thread stopper([&http, &log] {
         char c = 0;
         ssize_t n = 0;
@@ -738,6 +740,8 @@ int serve(const EngineConfig& engine_config, const Request& defaults, const Serv
     const char zero = 0;
     [[maybe_unused]] const ssize_t n = ::write(stop_pipe[1], &zero, 1);
     stopper.join();
+    ::sigaction(SIGINT, &old_int, nullptr);
+    ::sigaction(SIGTERM, &old_term, nullptr);
     ::close(stop_pipe[0]);
     ::close(stop_pipe[1]);
     log("serve: stopped");

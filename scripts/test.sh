@@ -7,9 +7,9 @@
 # IMG2MUSIC_QUICK=1 runs step 1 only. Extra arguments go to the first ctest (e.g. -R unit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# chromium only for the tests (headless rendering of the HTML report and the server's page), so
-# users do not get it.
-IMG2MUSIC_EXTRA_PACKAGES="chromium ${IMG2MUSIC_EXTRA_PACKAGES:-}" scripts/setup.sh
+# Test-only packages, so users do not get them: chromium (headless rendering of the HTML report
+# and the server's page), curl and jq (docs/server.md's examples, run by the server's test).
+IMG2MUSIC_EXTRA_PACKAGES="chromium curl jq ${IMG2MUSIC_EXTRA_PACKAGES:-}" scripts/setup.sh
 # playwright-core drives that Chromium for the server page's test (tests/web, pinned by its lock
 # file). It needs Node.js 20 or later, which this machine kind has (Debian 12's is 18).
 if command -v npm >/dev/null 2>&1; then

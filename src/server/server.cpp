@@ -1,5 +1,6 @@
 #include "server/server.hpp"
 
+#include "server/bounded_server.hpp"
 #include "server/metrics.hpp"
 #include "server/params.hpp"
 #include "server/web_assets.hpp"
@@ -46,6 +47,8 @@ using Json = nlohmann::ordered_json;
 constexpr std::size_t kHttpThreads = 32;
 // A form field that is not a file (a parameter) is at most this long.
 constexpr std::size_t kMaxFieldBytes = 4096;
+// A request's line and headers together, at most (cpp-httplib bounds each line, not their number).
+constexpr std::size_t kMaxHeadBytes = 64 * 1024;
 // Room for multipart framing (boundaries, part headers, small fields) beyond the upload itself.
 constexpr std::size_t kMaxFraming = 64 * 1024;
 
@@ -688,7 +691,7 @@ int serve(const EngineConfig& engine_config, const Request& defaults, const Serv
     const std::size_t batch_size =
         engine_config.batch_size > 0 ? engine_config.batch_size : default_batch_size(input.input_height, input.input_width);
 
-    httplib::Server http;
+    BoundedServer http(kMaxHeadBytes);
     http.new_task_queue = [] { return new httplib::ThreadPool(kHttpThreads); };
     http.set_payload_max_length(config.max_upload_mb * 1024 * 1024 + kMaxFraming);
     http.set_read_timeout(10, 0);
@@ -716,8 +719,10 @@ int serve(const EngineConfig& engine_config, const Request& defaults, const Serv
     stop.sa_handler = on_stop_signal;
     sigemptyset(&stop.sa_mask);
     stop.sa_flags = SA_RESTART;
-    ::sigaction(SIGINT, &stop, nullptr);
-    ::sigaction(SIGTERM, &stop, nullptr);
+    struct sigaction old_int {};
+    struct sigaction old_term {};
+    ::sigaction(SIGINT, &stop, &old_int);
+    ::sigaction(SIGTERM, &stop, &old_term);
     std::thread stopper([&http, &log] {
         char c = 0;
         ssize_t n = 0;
@@ -738,6 +743,8 @@ int serve(const EngineConfig& engine_config, const Request& defaults, const Serv
     const char zero = 0;
     [[maybe_unused]] const ssize_t n = ::write(stop_pipe[1], &zero, 1);
     stopper.join();
+    ::sigaction(SIGINT, &old_int, nullptr);
+    ::sigaction(SIGTERM, &old_term, nullptr);
     ::close(stop_pipe[0]);
     ::close(stop_pipe[1]);
     log("serve: stopped");

@@ -34,7 +34,9 @@ using Handle = std::unique_ptr<heif_image_handle, HandleRelease>;
 using HeifImage = std::unique_ptr<heif_image, ImageRelease>;
 
 void check(const heif_error& e, const std::string& name, const char* what) {
-    if (e.code != heif_error_Ok) throw InputError(name, std::string(what) + ": " + (e.message != nullptr ? e.message : "libheif error"));
+    // libheif's messages can end in a newline: one line, as every per-input error.
+    if (e.code != heif_error_Ok)
+        throw InputError(name, std::string(what) + ": " + first_line(e.message != nullptr ? e.message : "libheif error"));
 }
 
 // The parsed file (boxes only: nothing is decoded yet) and its primary image.

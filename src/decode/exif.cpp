@@ -37,7 +37,7 @@ std::uint32_t tiff_ifd0_value(const std::uint8_t* data, std::size_t size, std::u
     const std::size_t entries = u16(ifd);
     for (std::size_t e = 0; e < entries; ++e) {
         const std::size_t at = ifd + 2 + 12 * e;
-        if (at > size - 12) break;
+        if (at + 12 > size) break;
         if (u16(at) != tag) continue;
         // One SHORT or LONG: the value sits at the start of the value field.
         if (u32(at + 4) != 1) return 0;

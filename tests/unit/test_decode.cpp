@@ -1,5 +1,6 @@
 // Decoding as displayed (EXIF orientation) and at the smallest size that covers the model's
 // input (scaled JPEG decoding), on images the test makes.
+#include "decode/exif.hpp"
 #include "decode/image_codec.hpp"
 #include "img2music/error.hpp"
 #include "img2music/image.hpp"
@@ -172,6 +173,16 @@ TEST_CASE("EXIF orientation is applied in JPEG, PNG and WebP, all eight of them"
             CHECK(corners == c.corners);
         }
     }
+}
+
+TEST_CASE("EXIF blocks cut short read as no orientation (fuzz_exif's findings)") {
+    // IFD0 at offset 0 declares 0x4949 entries in an 11- and a 17-byte block: no entry fits.
+    const Bytes tiff = {'I', 'I', '*', 0, 0, 0, 0, 0, 0xD8, 0, 0};
+    CHECK(exif_orientation(tiff.data(), tiff.size()) == 1);
+    CHECK(tiff_ifd0_value(tiff.data(), tiff.size(), 256) == 0);
+    const Bytes exif = {'E', 'x', 'i', 'f', 0, 0, 'M', 'M', 0, '*', 0, 0, 0, 0, ',', 0, 0};
+    CHECK(exif_orientation(exif.data(), exif.size()) == 1);
+    CHECK_THROWS_AS(Image::decode(tiff.data(), tiff.size(), "short.tif"), InputError);
 }
 
 TEST_CASE("A JPEG decodes at the smallest DCT scale that covers the requested size (with the margin), as displayed") {

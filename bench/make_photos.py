@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Camera-sized test photos for bench/run.sh's photos section: N JPEGs of 4032x3024 at quality
 92, each a different source photo upscaled (bicubic) with sensor-like noise added, so that they
-are not trivially compressible (about 4-6 MB each, like a phone's).
+are not trivially compressible (about 2 MB each).
 
     /usr/bin/python3 bench/make_photos.py --sources LIST --count 200 --out DIR
 

@@ -52,7 +52,9 @@ int exif_orientation(const std::uint8_t* data, std::size_t size) {
     return v >= 1 && v <= 8 ? static_cast<int>(v) : 1;
 }
 
-int jpeg_orientation(const std::uint8_t* d, std::size_t n) {
+int jpeg_orientation(const std::uint8_t* data, std::size_t size) {
+    const std::uint8_t* d = data;
+    const std::size_t n = size;
     // Marker segments up to the start of scan; the Exif APP1 is normally the first.
     std::size_t i = 2;
     while (i + 4 <= n && d[i] == 0xFF) {
@@ -70,7 +72,9 @@ int jpeg_orientation(const std::uint8_t* d, std::size_t n) {
     return 1;
 }
 
-int png_orientation(const std::uint8_t* d, std::size_t n) {
+int png_orientation(const std::uint8_t* data, std::size_t size) {
+    const std::uint8_t* d = data;
+    const std::size_t n = size;
     // Chunks: length, type, data, CRC. eXIf may follow the image data, so walk to IEND.
     std::size_t i = 8;
     while (i + 12 <= n) {
@@ -83,7 +87,9 @@ int png_orientation(const std::uint8_t* d, std::size_t n) {
     return 1;
 }
 
-int webp_orientation(const std::uint8_t* d, std::size_t n) {
+int webp_orientation(const std::uint8_t* data, std::size_t size) {
+    const std::uint8_t* d = data;
+    const std::size_t n = size;
     // RIFF chunks after "RIFF" size "WEBP": fourcc, little-endian size, data padded to even.
     std::size_t i = 12;
     while (i + 8 <= n) {

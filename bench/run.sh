@@ -10,7 +10,8 @@
 #
 # Environment (all optional):
 #   BENCH_QUICK=1        the quick sizes above
-#   BENCH_SECTIONS       which tables, any of: songs throughput cold rss video server (default: all)
+#   BENCH_SECTIONS       which tables, any of: songs throughput cold rss video server photos (default: all)
+#   BENCH_PHOTOS, BENCH_HEIC   how many 12 MP JPEGs and HEICs the photos section uses (200, 20)
 #   BENCH_SKIP_SETUP=1   do not run scripts/setup.sh (which installs packages and builds every
 #                        target); only (re)build the benchmark programs and use build/ as it is
 #   BENCH_BUILD_JOBS     parallel jobs for that build (default: nproc)
@@ -34,17 +35,18 @@ bin=$build/img2music
 cache=$build/bench
 shared=${IMG2MUSIC_SHARED:-../shared}
 oasis=$shared/data/oasis/images
-sections=" ${BENCH_SECTIONS:-songs throughput cold rss video server} "
+sections=" ${BENCH_SECTIONS:-songs throughput cold rss video server photos} "
 quick=${BENCH_QUICK:-0}
 cores=$(nproc)
 
 # Sizes. vgg19_bn does about 2 images/s on 2 cores, so it gets a subset of the images.
 if [ "$quick" = 1 ]; then
   n_images=100 n_vgg=16 raw_batches=10 cold_runs=5 rss_counts="200 400" video_seconds=60 scene_seconds=7.5
-  server_latency=100 server_load=500
+  server_latency=100 server_load=500 photos_jpeg=40 photos_heic=8
 else
   n_images=900 n_vgg=48 raw_batches=40 cold_runs=7 rss_counts="1000 10000" video_seconds=600 scene_seconds=30
   server_latency=500 server_load=5000
+  photos_jpeg=200 photos_heic=20  # HEIC: x265 encodes a 12 MP photo in seconds; 20 keeps the one-time cost low
 fi
 # (The quick video changes mood every 7.5 s, so that its one minute still shows all eight moods
 # of bench/make_video.py and has about the bitrate of the full video.)
@@ -134,7 +136,7 @@ build_programs() {
   if [ "${BENCH_SKIP_SETUP:-0}" = 1 ]; then
     # Configure again so that new bench targets exist, then build only the benchmarks.
     cmake -S . -B "$build" >/dev/null
-    cmake --build "$build" -j "${BENCH_BUILD_JOBS:-$cores}" --target song_table_bench forward_bench >"$tmp/build.log" 2>&1 ||
+    cmake --build "$build" -j "${BENCH_BUILD_JOBS:-$cores}" --target song_table_bench forward_bench heif_decode_bench >"$tmp/build.log" 2>&1 ||
       { tail -20 "$tmp/build.log" >&2; exit 1; }
   else
     BUILD_DIR=$build scripts/setup.sh >/dev/null
@@ -387,6 +389,11 @@ section_server() {
   /usr/bin/python3 bench/server_bench.py "$bin" "$oasis" "$n_images" "$server_latency" "$server_load" "$build/bench/forward_bench"
 }
 
+# --- (g) camera photos: bench/photos.sh ---------------------------------------------------
+
+# shellcheck source=bench/photos.sh
+source bench/photos.sh  # the working directory is the checkout (see the top)
+
 # --- main --------------------------------------------------------------------------------
 
 main() {
@@ -411,6 +418,7 @@ main() {
   want rss && section_rss
   want video && section_video
   want server && section_server
+  want photos && section_photos
   report_interference "$busy0" "$children0" "$t0"
   return 0
 }

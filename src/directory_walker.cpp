@@ -17,8 +17,8 @@
 namespace img2music {
 namespace {
 
-constexpr std::array<const char*, 13> kImageExtensions = {".jpg",  ".jpeg", ".jpe", ".png", ".webp", ".bmp", ".tif",
-                                                          ".tiff", ".gif",  ".pgm", ".ppm", ".pbm",  ".pnm"};
+constexpr std::array<const char*, 16> kImageExtensions = {".jpg", ".jpeg", ".jpe",  ".png",  ".webp", ".bmp", ".tif", ".tiff",
+                                                          ".gif", ".heic", ".heif", ".avif", ".pgm",  ".ppm", ".pbm", ".pnm"};
 
 struct OpenDirectory {
     std::string path;

@@ -10,29 +10,17 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
-#include <mutex>
 #include <string>
 #include <utility>
 
 namespace img2music {
 namespace {
 
-std::atomic<std::int64_t> g_max_pixels{kMaxImagePixels};
-
-std::string too_large(std::uint64_t w, std::uint64_t h) {
-    return "image too large: " + std::to_string(w) + "x" + std::to_string(h) + " pixels (limit " + std::to_string(g_max_pixels.load()) +
+std::string too_large(std::uint64_t w, std::uint64_t h, std::int64_t limit) {
+    return "image too large: " + std::to_string(w) + "x" + std::to_string(h) + " pixels (limit " + std::to_string(limit) +
            "), refused before decoding";
-}
-
-// OpenCV refuses images above OPENCV_IO_MAX_IMAGE_PIXELS after reading the header and
-// before allocating pixels; lower its default (2^30) to ours unless the user set it.
-void limit_decoded_pixels() {
-    static std::once_flag once;
-    std::call_once(once, [] { ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(g_max_pixels.load()).c_str(), 0); });
 }
 
 // Any decoded cv::Mat (1-4 channels, 8/16-bit or float) -> 8-bit RGB.
@@ -81,20 +69,33 @@ int Image::width() const { return impl_->rgb.cols; }
 int Image::height() const { return impl_->rgb.rows; }
 bool Image::empty() const { return impl_->rgb.empty(); }
 
-Image Image::load(const std::string& path) {
-    const std::string bytes = read_file_or_throw_input(path);
-    return decode(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), path);
+DecodeOptions decode_options_for(const PreprocessSpec& spec) {
+    DecodeOptions options;
+    if (spec.resize == ResizePolicy::Stretch) {
+        options.min_width = spec.input_width;
+        options.min_height = spec.input_height;
+    } else {
+        // The shorter side is scaled to resize_shorter and the result is at least the input.
+        const int side = std::max({spec.resize_shorter, spec.input_width, spec.input_height});
+        options.min_width = side;
+        options.min_height = side;
+    }
+    return options;
 }
 
-Image Image::decode(const std::uint8_t* data, std::size_t size, const std::string& name) {
+Image Image::load(const std::string& path, const DecodeOptions& options) {
+    const std::string bytes = read_file_or_throw_input(path);
+    return decode(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), path, options);
+}
+
+Image Image::decode(const std::uint8_t* data, std::size_t size, const std::string& name, const DecodeOptions& options) {
     if (size == 0) throw InputError(name, "empty file");
-    limit_decoded_pixels();
     const ImageCodec& codec = image_codec_for(std::string_view(reinterpret_cast<const char*>(data), std::min(size, kSniffBytes)));
     const auto [declared_w, declared_h] = codec.declared_size(data, size);
-    if (std::uint64_t{declared_w} * declared_h > static_cast<std::uint64_t>(g_max_pixels.load()))
-        throw InputError(name, too_large(declared_w, declared_h));
-    const cv::Mat decoded = codec.decode(data, size, name);
-    if (static_cast<std::int64_t>(decoded.cols) * decoded.rows > g_max_pixels.load()) {
+    if (std::uint64_t{declared_w} * declared_h > static_cast<std::uint64_t>(options.max_pixels))
+        throw InputError(name, too_large(declared_w, declared_h, options.max_pixels));
+    const cv::Mat decoded = codec.decode(data, size, name, options);
+    if (static_cast<std::int64_t>(decoded.cols) * decoded.rows > options.max_pixels) {
         throw InputError(name, "image too large (" + std::to_string(decoded.cols) + "x" + std::to_string(decoded.rows) + " pixels)");
     }
     auto impl = std::make_shared<Impl>();
@@ -110,7 +111,7 @@ cv::Mat imdecode_or_throw(const std::uint8_t* data, std::size_t size, int flags,
     } catch (const cv::Exception& e) {
         const std::string what = e.what();
         if (what.find("CV_IO_MAX_IMAGE_PIXELS") != std::string::npos)
-            throw InputError(name, "image too large (over " + std::to_string(g_max_pixels.load()) + " pixels), refused before decoding");
+            throw InputError(name, "image too large (over OpenCV's limit of OPENCV_IO_MAX_IMAGE_PIXELS pixels), refused before decoding");
         throw InputError(name, "cannot decode image: " + first_line(e.err));
     }
     if (decoded.empty()) throw InputError(name, "not a supported image, or corrupt");
@@ -136,8 +137,7 @@ Image Image::thumbnail(int longest_side) const {
 
 void set_image_threads(int n) { cv::setNumThreads(n); }
 
-void set_max_image_pixels(std::int64_t pixels) { g_max_pixels = pixels; }
-std::int64_t max_image_pixels() { return g_max_pixels.load(); }
+std::int64_t max_image_pixels() { return kMaxImagePixels; }
 
 std::string image_backend_version() { return std::string("OpenCV ") + CV_VERSION; }
 

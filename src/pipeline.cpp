@@ -49,13 +49,18 @@ struct Ring {
     }
 };
 
-Image decode(Slot& slot) {
+Image decode(Slot& slot, const DecodeOptions& options) {
     if (slot.image) return *slot.image;
-    if (slot.bytes) return Image::decode(reinterpret_cast<const std::uint8_t*>(slot.bytes->data()), slot.bytes->size(), slot.path);
-    return Image::load(slot.path);
+    if (slot.bytes) return Image::decode(reinterpret_cast<const std::uint8_t*>(slot.bytes->data()), slot.bytes->size(), slot.path, options);
+    return Image::load(slot.path, options);
 }
 
 void decode_worker(Ring& ring, InputSource& inputs, const PreprocessSpec& spec, int thumbnail_side) {
+    // Decoded no larger than the model's input (and the thumbnail) needs: a big photo's JPEG
+    // decodes at a fraction of its size.
+    DecodeOptions options = decode_options_for(spec);
+    options.min_width = std::max(options.min_width, thumbnail_side);
+    options.min_height = std::max(options.min_height, thumbnail_side);
     for (;;) {
         std::size_t seq = 0;
         {
@@ -102,7 +107,7 @@ void decode_worker(Ring& ring, InputSource& inputs, const PreprocessSpec& spec, 
         Slot& slot = ring.slots[seq % ring.slots.size()];
         if (!slot.error) {
             try {
-                const Image image = decode(slot);
+                const Image image = decode(slot, options);
                 preprocess(image, spec, slot.tensor.data());
                 if (thumbnail_side > 0 && !slot.frame) slot.thumbnail = image.thumbnail(thumbnail_side);
             } catch (const InputError& e) {

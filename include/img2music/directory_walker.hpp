@@ -15,7 +15,7 @@
 namespace img2music {
 
 // True when `path` ends in an image extension img2music decodes, case-insensitively:
-// .jpg .jpeg .jpe .png .webp .bmp .tif .tiff .gif .pgm .ppm .pbm .pnm.
+// .jpg .jpeg .jpe .png .webp .bmp .tif .tiff .gif .heic .heif .avif .pgm .ppm .pbm .pnm.
 bool has_image_extension(const std::string& path);
 // An image extension or a video one (video.hpp).
 bool has_media_extension(const std::string& path);

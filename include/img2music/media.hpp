@@ -25,7 +25,7 @@ MediaKind media_kind(const std::string& path, std::string_view first_bytes);
 // the name decides, and reading it later reports why). A directory is Other.
 MediaKind media_kind_of_file(const std::string& path);
 
-// The codec or decoder that recognises a file's first bytes ("jpeg", "png", "gif", "webp",
+// The codec or decoder that recognises a file's first bytes ("jpeg", "png", "gif", "heif", "webp",
 // "tiff", "bmp", "pnm"; "ffmpeg" for the video containers), or "" when none does.
 std::string_view sniff_format(std::string_view first_bytes);
 

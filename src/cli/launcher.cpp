@@ -7,7 +7,12 @@
 // for a program linked against LibTorch is before main() runs. Loading the CLI (and with it
 // LibTorch and libgomp) here, after setting the policy, costs nothing extra: the same libraries
 // are mapped either way. A policy the user set is kept.
+//
+// OpenCV likewise reads OPENCV_IO_MAX_IMAGE_PIXELS once, when it is loaded: its limit, the
+// backstop for the image formats whose size img2music does not read from the header itself
+// (image_codec.hpp), is lowered from 2^30 to img2music's own unless the user set one.
 #include "cli/resource_paths.hpp"
+#include "img2music/image.hpp"
 
 #include <dlfcn.h>
 
@@ -17,6 +22,7 @@
 
 int main(int argc, char** argv) {
     ::setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+    ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(img2music::kMaxImagePixels).c_str(), 0);
     const std::string dir = img2music::cli::executable_dir();
     std::string error;
     for (const std::string& candidate : {dir + "/libimg2music_cli.so", dir + "/../" IMG2MUSIC_LIBDIR "/libimg2music_cli.so"}) {

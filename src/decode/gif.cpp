@@ -10,7 +10,8 @@ class GifCodec : public ImageCodec {
 public:
     std::string_view name() const override { return "gif"; }
     bool sniff(std::string_view head) const override { return has_at(head, 0, "GIF87a") || has_at(head, 0, "GIF89a"); }
-    cv::Mat decode(const std::uint8_t* /*data*/, std::size_t /*size*/, const std::string& name) const override {
+    cv::Mat decode(const std::uint8_t* /*data*/, std::size_t /*size*/, const std::string& name,
+                   const DecodeOptions& /*options*/) const override {
         throw InputError(name, "GIF images are not supported (OpenCV " CV_VERSION " has no GIF decoder); convert it to PNG");
     }
 };

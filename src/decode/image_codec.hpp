@@ -5,6 +5,8 @@
 // A new format: one file with its codec, one line in registry.cpp.
 #pragma once
 
+#include "img2music/image.hpp"
+
 #include <opencv2/core.hpp>
 
 #include <cstddef>
@@ -15,6 +17,13 @@
 #include <vector>
 
 namespace img2music {
+
+// A codec that decodes at a reduced scale keeps at least this many times the size asked for.
+// Measured (tests/unit/test_decode.cpp, shipped model, 38 photos up to 12 MP): a JPEG decoded
+// at just the size the model reads (a 12 MP one at 1/8, 504x378, for 320) moved the answer by
+// up to 0.024; at twice that (1/4, 1008x756) by at most 0.008. An embedded thumbnail (HEIF)
+// is a separate image, not a reduced decode: it is used when it covers the size itself.
+constexpr int kScaledDecodeMargin = 2;
 
 class ImageCodec {
 public:
@@ -30,9 +39,11 @@ public:
     virtual std::pair<std::uint32_t, std::uint32_t> declared_size(const std::uint8_t* /*data*/, std::size_t /*size*/) const {
         return {0, 0};
     }
-    // The decoded pixels in any OpenCV layout (BGR order, 1-4 channels, 8/16-bit or float);
-    // image.cpp converts them to RGB8. Throws InputError(name, reason).
-    virtual cv::Mat decode(const std::uint8_t* data, std::size_t size, const std::string& name) const = 0;
+    // The decoded pixels as displayed (orientation applied), in any OpenCV layout (BGR order,
+    // 1-4 channels, 8/16-bit or float); image.cpp converts them to RGB8. May be smaller than
+    // the image when still at least options.min_width x min_height (image.hpp). Called only
+    // after declared_size passed options.max_pixels. Throws InputError(name, reason).
+    virtual cv::Mat decode(const std::uint8_t* data, std::size_t size, const std::string& name, const DecodeOptions& options) const = 0;
 };
 
 // True when `head` holds `magic` at `offset` (false when it is too short to).
@@ -47,6 +58,8 @@ const std::vector<const ImageCodec*>& image_codecs();
 const ImageCodec& image_codec_for(std::string_view head);
 
 // cv::imdecode with img2music's errors: the pixel limit, a decoder's failure, nothing decoded.
+// OpenCV's own limit (OPENCV_IO_MAX_IMAGE_PIXELS, read once when OpenCV is loaded; the
+// launcher sets it to kMaxImagePixels) is the backstop for formats without declared_size.
 cv::Mat imdecode_or_throw(const std::uint8_t* data, std::size_t size, int flags, const std::string& name);
 
 }  // namespace img2music

@@ -1,4 +1,6 @@
-// PNG: the IHDR size for the bomb guard; alpha and 16-bit depth kept for image.cpp's conversion.
+// PNG: the IHDR size for the bomb guard; alpha and 16-bit depth kept for image.cpp's
+// conversion; the eXIf chunk's orientation applied.
+#include "decode/exif.hpp"
 #include "decode/image_codec.hpp"
 
 #include <opencv2/imgcodecs.hpp>
@@ -19,8 +21,8 @@ public:
         };
         return {be32(16), be32(20)};
     }
-    cv::Mat decode(const std::uint8_t* data, std::size_t size, const std::string& name) const override {
-        return imdecode_or_throw(data, size, cv::IMREAD_UNCHANGED, name);
+    cv::Mat decode(const std::uint8_t* data, std::size_t size, const std::string& name, const DecodeOptions& /*options*/) const override {
+        return apply_orientation(imdecode_or_throw(data, size, cv::IMREAD_UNCHANGED, name), png_orientation(data, size));
     }
 };
 

@@ -7,6 +7,7 @@ namespace img2music {
 const ImageCodec& jpeg_codec();  // jpeg.cpp
 const ImageCodec& png_codec();   // png.cpp
 const ImageCodec& gif_codec();   // gif.cpp
+const ImageCodec& heif_codec();  // heif.cpp: HEIC and AVIF
 const ImageCodec& webp_codec();  // opencv_formats.cpp, as the next four
 const ImageCodec& tiff_codec();
 const ImageCodec& bmp_codec();
@@ -16,7 +17,7 @@ const VideoDecoder& ffmpeg_video_decoder();  // ffmpeg_video.cpp
 
 const std::vector<const ImageCodec*>& image_codecs() {
     static const std::vector<const ImageCodec*> all = {
-        &jpeg_codec(),          &png_codec(), &gif_codec(), &webp_codec(), &tiff_codec(), &bmp_codec(), &pnm_codec(),
+        &jpeg_codec(),          &png_codec(), &gif_codec(), &heif_codec(), &webp_codec(), &tiff_codec(), &bmp_codec(), &pnm_codec(),
         &generic_image_codec(),  // last: sniffs nothing, decodes what OpenCV recognises
     };
     return all;

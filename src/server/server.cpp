@@ -443,6 +443,8 @@ private:
 
         // Decode on this thread; only images that decode go to the model.
         const PreprocessSpec& spec = engine_.model().metadata().preprocess;
+        DecodeOptions decode_options = decode_options_for(spec);  // shrink-on-load, as the CLI's pipeline
+        decode_options.max_pixels = config_.max_pixels;
         std::vector<std::vector<float>> tensors;
         std::vector<std::size_t> decoded;
         for (std::size_t i = 0; i < uploads.size(); ++i) {
@@ -456,7 +458,8 @@ private:
                 continue;
             }
             try {
-                const Image image = Image::decode(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), u.name);
+                const Image image =
+                    Image::decode(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), u.name, decode_options);
                 std::vector<float> t(spec.tensor_size());
                 preprocess(image, spec, t.data());
                 tensors.push_back(std::move(t));
@@ -684,7 +687,6 @@ int serve(const EngineConfig& engine_config, const Request& defaults, const Serv
             " without an API key: anyone who can reach it could use it (give --api-key or IMG2MUSIC_API_KEY, or listen on 127.0.0.1)");
         return 2;
     }
-    set_max_image_pixels(config.max_pixels);
     const Engine engine = Engine::load(engine_config);
     engine.check(defaults);
     const PreprocessSpec& input = engine.model().metadata().preprocess;

@@ -108,10 +108,41 @@ def image_cases(d):
     add("palette PNG", "pal.png", pil("PNG", "P", color=3), None)
     add("multi-frame TIFF", "multi.tiff", pil("TIFF", "RGB", frames=True), None)
     add("multi-frame GIF", "anim.gif", pil("GIF", "RGB"), "GIF images are not supported")
+    heic_cases(d, photo, add)
     add("name with spaces", "my holiday photo.png", png, None)
     add("name with a newline", "new\nline.png", png, None)
     add("UTF-8 name", "café_日本.jpg", jpg, None)
     return cases
+
+
+def heif_enc(d, photo, args, name):
+    """`photo` encoded by heif-enc (libheif-examples, installed by scripts/test.sh)."""
+    src = os.path.join(d, name + ".src.png")
+    cv2.imwrite(src, photo)
+    out = os.path.join(d, name + ".src")
+    subprocess.run(["heif-enc"] + args + ["-o", out, src], check=True, capture_output=True)
+    with open(out, "rb") as f:
+        data = f.read()
+    os.remove(out)
+    os.remove(src)
+    return data
+
+
+def heic_cases(d, photo, add):
+    heic = heif_enc(d, photo, ["-q", "60"], "heic")
+    avif = heif_enc(d, photo, ["-q", "60", "-A"], "avif")
+    unreadable = r"not a readable HEIF/AVIF file: "
+    add("HEIC", "pic.heic", heic, None)
+    add("AVIF", "pic.avif", avif, None)
+    add("HEIC named .jpg", "really_heic.jpg", heic, None)
+    add("truncated HEIC", "cut.heic", heic[: len(heic) // 2], r"(not a readable HEIF/AVIF file|cannot decode HEIF/AVIF image): ")
+    add("truncated AVIF", "cut.avif", avif[: len(avif) // 2], r"(not a readable HEIF/AVIF file|cannot decode HEIF/AVIF image): ")
+    add("HEIC file type box only", "head.heic", heic[:40], unreadable)
+    add("HEIC with its boxes zeroed", "zeroed.heic", heic[:32] + bytes(len(heic) - 32), unreadable)
+    bomb = bytearray(heic)
+    ispe = bomb.find(b"ispe")
+    bomb[ispe + 8:ispe + 16] = struct.pack(">II", 20000, 20000)  # after the box's version and flags
+    add("HEIC bomb 20000x20000", "bomb.heic", bytes(bomb), r"image too large: 20000x20000 pixels .*refused before decoding$")
 
 
 def run_image_cases(tmp):

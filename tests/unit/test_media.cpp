@@ -71,14 +71,14 @@ TEST_CASE("Decoders: every codec recognises its own format, and sizes come from 
     CHECK(image_codec_for("GIF89a\x01\0\x01\0"s).name() == "gif");
     CHECK(image_codec_for("something else").name() == "other");
     const auto* p = reinterpret_cast<const std::uint8_t*>(png.data());
-    const cv::Mat decoded = image_codec_for(png).decode(p, png.size(), "red.png");
+    const cv::Mat decoded = image_codec_for(png).decode(p, png.size(), "red.png", {});
     CHECK(image_codec_for(png).declared_size(p, png.size()) ==
           std::make_pair(static_cast<std::uint32_t>(decoded.cols), static_cast<std::uint32_t>(decoded.rows)));
     const auto* j = reinterpret_cast<const std::uint8_t*>(jpeg.data());
-    const cv::Mat decoded_jpeg = image_codec_for(jpeg).decode(j, jpeg.size(), "teal.jpg");
+    const cv::Mat decoded_jpeg = image_codec_for(jpeg).decode(j, jpeg.size(), "teal.jpg", {});
     CHECK(image_codec_for(jpeg).declared_size(j, jpeg.size()) ==
           std::make_pair(static_cast<std::uint32_t>(decoded_jpeg.cols), static_cast<std::uint32_t>(decoded_jpeg.rows)));
-    CHECK_THROWS_WITH(image_codec_for(jpeg).decode(j, jpeg.size() / 2, "cut.jpg"), "cut.jpg: truncated JPEG (no end-of-image marker)");
+    CHECK_THROWS_WITH(image_codec_for(jpeg).decode(j, jpeg.size() / 2, "cut.jpg", {}), "cut.jpg: truncated JPEG (no end-of-image marker)");
     // Every codec but the generic last one sniffs something; names are unique.
     const auto& codecs = image_codecs();
     REQUIRE(codecs.size() >= 2);

@@ -1,0 +1,133 @@
+// HEIF stills through libheif: HEIC (HEVC, what iPhones write) and AVIF (AV1). The primary
+// image, with the file's transforms (irot rotation, imir mirror, clap crop) applied by libheif;
+// its EXIF orientation is not applied on top (the transforms take precedence, and phones
+// write both). An embedded thumbnail is decoded instead of the full image when it covers what
+// the caller needs: a 12-megapixel HEVC grid costs libheif most of a second, a thumbnail a
+// few milliseconds. HDR (10/12-bit) images are converted to 8 bits by libheif.
+#include "decode/image_codec.hpp"
+#include "img2music/error.hpp"
+
+#include <libheif/heif.h>
+#include <opencv2/imgproc.hpp>
+
+#include <cmath>
+#include <memory>
+#include <vector>
+
+namespace img2music {
+namespace {
+
+struct ContextFree {
+    void operator()(heif_context* c) const { heif_context_free(c); }
+};
+struct HandleRelease {
+    void operator()(heif_image_handle* h) const { heif_image_handle_release(h); }
+};
+struct ImageRelease {
+    void operator()(heif_image* i) const { heif_image_release(i); }
+};
+struct OptionsFree {
+    void operator()(heif_decoding_options* o) const { heif_decoding_options_free(o); }
+};
+using Context = std::unique_ptr<heif_context, ContextFree>;
+using Handle = std::unique_ptr<heif_image_handle, HandleRelease>;
+using HeifImage = std::unique_ptr<heif_image, ImageRelease>;
+
+void check(const heif_error& e, const std::string& name, const char* what) {
+    // libheif's messages can end in a newline: one line, as every per-input error.
+    if (e.code != heif_error_Ok)
+        throw InputError(name, std::string(what) + ": " + first_line(e.message != nullptr ? e.message : "libheif error"));
+}
+
+// The parsed file (boxes only: nothing is decoded yet) and its primary image.
+struct Parsed {
+    Context context;
+    Handle primary;
+};
+
+Parsed parse(const std::uint8_t* data, std::size_t size, const std::string& name) {
+    Parsed p{Context(heif_context_alloc()), nullptr};
+    if (!p.context) throw ResourceError("libheif", "cannot allocate a context");
+    check(heif_context_read_from_memory_without_copy(p.context.get(), data, size, nullptr), name, "not a readable HEIF/AVIF file");
+    heif_image_handle* primary = nullptr;
+    check(heif_context_get_primary_image_handle(p.context.get(), &primary), name, "HEIF/AVIF file without a primary image");
+    p.primary.reset(primary);
+    return p;
+}
+
+// The smallest thumbnail that covers min_width x min_height as displayed and has the primary
+// image's shape (a thumbnail turned differently from its image would be read wrongly).
+Handle covering_thumbnail(const heif_image_handle* primary, const DecodeOptions& options) {
+    if (options.min_width <= 0 && options.min_height <= 0) return nullptr;
+    const int count = heif_image_handle_get_number_of_thumbnails(primary);
+    if (count <= 0) return nullptr;
+    std::vector<heif_item_id> ids(static_cast<std::size_t>(count));
+    heif_image_handle_get_list_of_thumbnail_IDs(primary, ids.data(), count);
+    const double aspect = static_cast<double>(heif_image_handle_get_width(primary)) / heif_image_handle_get_height(primary);
+    Handle best;
+    for (const heif_item_id id : ids) {
+        heif_image_handle* thumb = nullptr;
+        if (heif_image_handle_get_thumbnail(primary, id, &thumb).code != heif_error_Ok) continue;
+        Handle candidate(thumb);
+        const int w = heif_image_handle_get_width(thumb);
+        const int h = heif_image_handle_get_height(thumb);
+        const bool covers = w >= options.min_width && h >= options.min_height && h > 0;
+        const bool same_shape = covers && std::abs(static_cast<double>(w) / h / aspect - 1.0) < 0.02;
+        if (same_shape && (!best || w < heif_image_handle_get_width(best.get()))) best = std::move(candidate);
+    }
+    return best;
+}
+
+class HeifCodec : public ImageCodec {
+public:
+    std::string_view name() const override { return "heif"; }
+    bool sniff(std::string_view h) const override {
+        if (!has_at(h, 4, "ftyp") || h.size() < 12) return false;
+        const std::string_view brand = h.substr(8, 4);
+        for (const char* b : {"heic", "heix", "heim", "heis", "hevc", "hevx", "mif1", "msf1", "avif", "avis"}) {
+            if (brand == b) return true;
+        }
+        return false;
+    }
+    std::pair<std::uint32_t, std::uint32_t> declared_size(const std::uint8_t* data, std::size_t size) const override {
+        try {
+            const Parsed p = parse(data, size, "");
+            return {static_cast<std::uint32_t>(std::max(0, heif_image_handle_get_width(p.primary.get()))),
+                    static_cast<std::uint32_t>(std::max(0, heif_image_handle_get_height(p.primary.get())))};
+        } catch (const InputError&) {
+            return {0, 0};  // decode() says why
+        }
+    }
+    cv::Mat decode(const std::uint8_t* data, std::size_t size, const std::string& name, const DecodeOptions& options) const override {
+        const Parsed p = parse(data, size, name);
+        const Handle thumbnail = covering_thumbnail(p.primary.get(), options);
+        const heif_image_handle* chosen = thumbnail ? thumbnail.get() : p.primary.get();
+        const bool alpha = heif_image_handle_has_alpha_channel(chosen) != 0;
+        const std::unique_ptr<heif_decoding_options, OptionsFree> decoding(heif_decoding_options_alloc());
+        if (!decoding) throw ResourceError("libheif", "cannot allocate decoding options");
+        decoding->convert_hdr_to_8bit = 1;
+        heif_image* decoded = nullptr;
+        check(heif_decode_image(chosen, &decoded, heif_colorspace_RGB, alpha ? heif_chroma_interleaved_RGBA : heif_chroma_interleaved_RGB,
+                                decoding.get()),
+              name, "cannot decode HEIF/AVIF image");
+        const HeifImage image(decoded);
+        int stride = 0;
+        const std::uint8_t* plane = heif_image_get_plane_readonly(image.get(), heif_channel_interleaved, &stride);
+        const int w = heif_image_get_width(image.get(), heif_channel_interleaved);
+        const int h = heif_image_get_height(image.get(), heif_channel_interleaved);
+        if (plane == nullptr || w <= 0 || h <= 0) throw InputError(name, "HEIF/AVIF image decoded to nothing");
+        const cv::Mat rgb(h, w, alpha ? CV_8UC4 : CV_8UC3, const_cast<std::uint8_t*>(plane), static_cast<std::size_t>(stride));
+        cv::Mat bgr;  // a copy the Mat owns: the heif_image is released on return
+        cv::cvtColor(rgb, bgr, alpha ? cv::COLOR_RGBA2BGRA : cv::COLOR_RGB2BGR);
+        return bgr;
+    }
+};
+
+}  // namespace
+
+const ImageCodec& heif_codec() {
+    static const HeifCodec codec;
+    return codec;
+}
+
+}  // namespace img2music

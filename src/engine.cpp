@@ -10,6 +10,7 @@
 #include "img2music/song_selector.hpp"
 #include "img2music/song_table.hpp"
 #include "img2music/soundtrack.hpp"
+#include "img2music/threads.hpp"
 #include "img2music/va_model.hpp"
 #include "img2music/video.hpp"
 
@@ -20,7 +21,6 @@
 #include <cmath>
 #include <cstdio>
 #include <optional>
-#include <thread>
 #include <utility>
 
 namespace img2music {
@@ -313,8 +313,6 @@ Engine& Engine::operator=(Engine&&) noexcept = default;
 Engine::~Engine() = default;
 
 Engine Engine::load(const EngineConfig& config) {
-    set_inference_threads(config.threads);
-    set_image_threads(1);  // the pipeline decodes several images at once
     VaModel model = VaModel::load(config.model, config.model_sha256);
     SongTable songs = SongTable::load(config.songs);
     return Engine(std::make_unique<State>(config, std::move(model), std::move(songs)));
@@ -352,8 +350,7 @@ RunResult Engine::run(const Request& request, InputSource& inputs, RecordSink& s
     options.batch_size = s.config.batch_size > 0 ? s.config.batch_size : default_batch_size(input.input_height, input.input_width);
     // LibTorch gets every core for the forward pass; decoding is a fraction of its cost, so
     // half as many decode threads keep it fed without oversubscribing the machine.
-    const int cores = s.config.threads > 0 ? s.config.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
-    options.decode_threads = std::max(1, cores / 2);
+    options.decode_threads = std::max(1, resolve_threads(s.config.threads) / 2);
     options.thumbnail_side = request.thumbnails ? kThumbnailSide : 0;
     const Pipeline pipeline(s.model, selector, alignment, options);
 

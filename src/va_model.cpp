@@ -2,9 +2,11 @@
 
 #include "img2music/error.hpp"
 #include "img2music/sha256.hpp"
+#include "img2music/threads.hpp"
 #include "tensor_block_cache.hpp"
 
 #include <ATen/Parallel.h>
+#include <torch/csrc/jit/ir/ir.h>
 #include <torch/csrc/jit/passes/freeze_module.h>
 #include <torch/script.h>
 #include <torch/version.h>
@@ -17,7 +19,6 @@
 #include <cmath>
 #include <cstring>
 #include <mutex>
-#include <thread>
 
 namespace img2music {
 
@@ -60,6 +61,56 @@ torch::Tensor forward_checked(torch::jit::Module& module, const torch::Tensor& i
     return out.to(torch::kFloat32).contiguous();
 }
 
+// Routes every 2-D convolution of a frozen graph to oneDNN (aten::mkldnn_convolution), the
+// kernel LibTorch's own dispatch picks for them whenever it runs more than one thread. With one
+// intra-op thread that dispatch sends 1x1 convolutions to its "THNN" path instead, which calls
+// the system BLAS's sgemm: on Debian that is the reference BLAS (libblas3), and a forward was
+// measured 11x slower (93 % of the time in sgemm_), so `--threads 1` ran at a tenth of two
+// threads' speed. Same kernel at every thread count: the answers do not depend on --threads.
+// Returns the number of convolutions routed.
+int route_convolutions_to_onednn(torch::jit::Graph& graph) {
+    using torch::jit::Node;
+    const auto conv2d = c10::Symbol::fromQualString("aten::conv2d");
+    const auto convolution = c10::Symbol::fromQualString("aten::_convolution");
+    const auto onednn = c10::Symbol::fromQualString("aten::mkldnn_convolution");
+    std::vector<Node*> todo;
+    std::vector<torch::jit::Block*> blocks{graph.block()};
+    while (!blocks.empty()) {
+        torch::jit::Block* block = blocks.back();
+        blocks.pop_back();
+        for (Node* n : block->nodes()) {
+            for (torch::jit::Block* b : n->blocks()) blocks.push_back(b);
+            if (n->kind() == conv2d || n->kind() == convolution) todo.push_back(n);
+        }
+    }
+    int routed = 0;
+    for (Node* n : todo) {
+        const auto int_list = [](torch::jit::Value* v) { return v->type()->isSubtypeOf(*c10::ListType::ofInts()); };
+        torch::jit::Value* const weight = n->input(1);
+        const auto weight_type = weight->type()->cast<c10::TensorType>();
+        if (!weight_type || weight_type->dim() != 4) continue;  // 2-D convolutions only
+        // conv2d(input, weight, bias, stride, padding, dilation, groups); _convolution adds
+        // transposed (6) and output_padding (7) before groups (8).
+        std::vector<torch::jit::Value*> in;
+        if (n->kind() == conv2d) {
+            if (n->inputs().size() != 7 || !int_list(n->input(4))) continue;  // padding="same" is a string
+            in = {n->input(0), weight, n->input(2), n->input(4), n->input(3), n->input(5), n->input(6)};
+        } else {
+            if (n->inputs().size() < 9 || !int_list(n->input(4))) continue;
+            const c10::optional<c10::IValue> transposed = torch::jit::toIValue(n->input(6));
+            if (!transposed || !transposed->isBool() || transposed->toBool()) continue;
+            in = {n->input(0), weight, n->input(2), n->input(4), n->input(3), n->input(5), n->input(8)};
+        }
+        Node* m = graph.create(onednn, in, 1);
+        m->insertBefore(n);
+        m->output()->setType(n->output()->type());
+        n->output()->replaceAllUsesWith(m->output());
+        n->destroy();
+        ++routed;
+    }
+    return routed;
+}
+
 }  // namespace
 
 VaModel::VaModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -99,6 +150,7 @@ VaModel VaModel::load(const std::string& path, const std::string& expected_sha25
     // out on purpose: in LibTorch 1.13 its oneDNN rewrite makes results depend on batch size.
     try {
         impl->module = torch::jit::freeze(impl->module);
+        route_convolutions_to_onednn(*impl->module.get_method("forward").graph());
     } catch (const c10::Error& e) {
         throw ResourceError(path, "cannot prepare the model for inference: " + torch_message(e));
     }
@@ -167,8 +219,7 @@ std::vector<std::optional<VA>> VaModel::predict(const float* batch, std::size_t 
 }
 
 void set_inference_threads(int n) {
-    if (n <= 0) n = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
-    at::set_num_threads(n);
+    at::set_num_threads(resolve_threads(n));
     // Inter-op parallelism only helps models with independent branches; ours are chains.
     static std::once_flag once;
     std::call_once(once, [] {

@@ -6,6 +6,7 @@
 //     #include <img2music/img2music.hpp>
 //     using namespace img2music;
 //
+//     configure_process_threads(0);                       // threads.hpp: the process's, once
 //     const Engine engine = Engine::load({"models/img2music.pt", "", "data/songs.csv"});
 //     Request request;                                    // request.hpp: every option, typed
 //     request.top_k = 10;
@@ -14,7 +15,7 @@
 //
 // Or the parts one by one:
 //
-//     set_inference_threads(0);                           // one per core
+//     set_inference_threads(0);                           // one per usable core
 //     VaModel model = VaModel::load("models/img2music.pt");
 //     SongTable songs = SongTable::load("data/songs.csv");
 //     Recommender index(songs);
@@ -55,6 +56,7 @@
 #include "img2music/song_selector.hpp"
 #include "img2music/song_table.hpp"
 #include "img2music/soundtrack.hpp"
+#include "img2music/threads.hpp"
 #include "img2music/types.hpp"
 #include "img2music/va_model.hpp"
 #include "img2music/video.hpp"

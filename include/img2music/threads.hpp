@@ -1,0 +1,24 @@
+// The process-wide thread settings img2music runs under, owned in one place. LibTorch's
+// intra-op team and OpenCV's pool belong to the process, not to an Engine, so whoever owns the
+// process (the CLI's runner, a server's main) applies them once, before the first Engine::load;
+// the library itself never changes them. (The OpenMP wait policy is process-wide too, and must be
+// set before LibTorch is loaded: the executable's launcher, src/cli/launcher.cpp, does that.)
+//
+//   configure_process_threads(0);   // every core this process may use
+//   const Engine engine = Engine::load(config);
+#pragma once
+
+namespace img2music {
+
+// The CPUs this process may run on: its affinity mask (a container or a cluster job pinned to
+// one core counts 1), not the machine's core count. At least 1.
+int usable_cores();
+
+// `requested` threads, or usable_cores() when it is 0 or negative.
+int resolve_threads(int requested);
+
+// LibTorch: resolve_threads(threads) intra-op threads and one inter-op thread (the models are
+// chains). OpenCV: one thread per call, because the pipeline decodes several images at once.
+void configure_process_threads(int threads);
+
+}  // namespace img2music

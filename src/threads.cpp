@@ -1,0 +1,27 @@
+#include "img2music/threads.hpp"
+
+#include "img2music/image.hpp"
+#include "img2music/va_model.hpp"
+
+#include <sched.h>
+
+#include <algorithm>
+#include <thread>
+
+namespace img2music {
+
+int usable_cores() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (::sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+    return static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+}
+
+int resolve_threads(int requested) { return requested > 0 ? requested : usable_cores(); }
+
+void configure_process_threads(int threads) {
+    set_inference_threads(resolve_threads(threads));
+    set_image_threads(1);
+}
+
+}  // namespace img2music

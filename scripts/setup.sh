@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 packages=(
   cmake g++ make pkg-config help2man
   libtorch-dev libopencv-dev libeigen3-dev nlohmann-json3-dev libcli11-dev catch2 libcsv-dev nettle-dev libutfcpp-dev
+  libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
   python3 python3-numpy python3-torch python3-torchvision python3-opencv python3-sklearn python3-pandas python3-pil
   clang libclang-rt-14-dev   # scripts/fuzz.sh: libFuzzer, ASan, UBSan
 )

@@ -7,8 +7,9 @@
 # IMG2MUSIC_QUICK=1 runs step 1 only. Extra arguments go to the first ctest (e.g. -R unit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# chromium only for the tests (headless rendering of the HTML report), so users do not get it.
-IMG2MUSIC_EXTRA_PACKAGES="chromium ${IMG2MUSIC_EXTRA_PACKAGES:-}" scripts/setup.sh
+# chromium and ffmpeg only for the tests (headless rendering of the HTML report; the ffmpeg CLI
+# writes the test videos of every codec), so users do not get them.
+IMG2MUSIC_EXTRA_PACKAGES="chromium ffmpeg ${IMG2MUSIC_EXTRA_PACKAGES:-}" scripts/setup.sh
 if [ "${CI:-}" = true ] && [ ! -d ../shared ]; then
   echo "test: ../shared is missing; the data and model tests will fail" >&2
 fi

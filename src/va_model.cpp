@@ -84,16 +84,22 @@ int route_convolutions_to_onednn(torch::jit::Graph& graph) {
         }
     }
     int routed = 0;
+    // Only convolutions whose weight and padding are constants (a frozen model's are) are
+    // routed: the checks read values, not types (type casts need RTTI that LibTorch's sanitizer
+    // builds lack).
+    const auto int_list = [](torch::jit::Value* v) {
+        const c10::optional<c10::IValue> value = torch::jit::toIValue(v);
+        return value && value->isIntList();  // padding="same" is a string
+    };
     for (Node* n : todo) {
-        const auto int_list = [](torch::jit::Value* v) { return v->type()->isSubtypeOf(*c10::ListType::ofInts()); };
         torch::jit::Value* const weight = n->input(1);
-        const auto weight_type = weight->type()->cast<c10::TensorType>();
-        if (!weight_type || weight_type->dim() != 4) continue;  // 2-D convolutions only
+        const c10::optional<c10::IValue> weight_value = torch::jit::toIValue(weight);
+        if (!weight_value || !weight_value->isTensor() || weight_value->toTensor().dim() != 4) continue;  // 2-D only
         // conv2d(input, weight, bias, stride, padding, dilation, groups); _convolution adds
         // transposed (6) and output_padding (7) before groups (8).
         std::vector<torch::jit::Value*> in;
         if (n->kind() == conv2d) {
-            if (n->inputs().size() != 7 || !int_list(n->input(4))) continue;  // padding="same" is a string
+            if (n->inputs().size() != 7 || !int_list(n->input(4))) continue;
             in = {n->input(0), weight, n->input(2), n->input(4), n->input(3), n->input(5), n->input(6)};
         } else {
             if (n->inputs().size() < 9 || !int_list(n->input(4))) continue;

@@ -6,11 +6,11 @@
 #include "img2music/media.hpp"
 #include "img2music/model_metadata.hpp"
 #include "img2music/pipeline.hpp"
+#include "img2music/process_settings.hpp"
 #include "img2music/recommender.hpp"
 #include "img2music/song_selector.hpp"
 #include "img2music/song_table.hpp"
 #include "img2music/soundtrack.hpp"
-#include "img2music/threads.hpp"
 #include "img2music/va_model.hpp"
 #include "img2music/video.hpp"
 

@@ -2,11 +2,11 @@
 
 #include "img2music/error.hpp"
 #include "img2music/sha256.hpp"
-#include "img2music/threads.hpp"
+#include "img2music/process_settings.hpp"
+#include "onednn_routing.hpp"
 #include "tensor_block_cache.hpp"
 
 #include <ATen/Parallel.h>
-#include <torch/csrc/jit/ir/ir.h>
 #include <torch/csrc/jit/passes/freeze_module.h>
 #include <torch/script.h>
 #include <torch/version.h>
@@ -61,62 +61,6 @@ torch::Tensor forward_checked(torch::jit::Module& module, const torch::Tensor& i
     return out.to(torch::kFloat32).contiguous();
 }
 
-// Routes every 2-D convolution of a frozen graph to oneDNN (aten::mkldnn_convolution), the
-// kernel LibTorch's own dispatch picks for them whenever it runs more than one thread. With one
-// intra-op thread that dispatch sends 1x1 convolutions to its "THNN" path instead, which calls
-// the system BLAS's sgemm: on Debian that is the reference BLAS (libblas3), and a forward was
-// measured 11x slower (93 % of the time in sgemm_), so `--threads 1` ran at a tenth of two
-// threads' speed. Same kernel at every thread count: the answers do not depend on --threads.
-// Returns the number of convolutions routed.
-int route_convolutions_to_onednn(torch::jit::Graph& graph) {
-    using torch::jit::Node;
-    const auto conv2d = c10::Symbol::fromQualString("aten::conv2d");
-    const auto convolution = c10::Symbol::fromQualString("aten::_convolution");
-    const auto onednn = c10::Symbol::fromQualString("aten::mkldnn_convolution");
-    std::vector<Node*> todo;
-    std::vector<torch::jit::Block*> blocks{graph.block()};
-    while (!blocks.empty()) {
-        torch::jit::Block* block = blocks.back();
-        blocks.pop_back();
-        for (Node* n : block->nodes()) {
-            for (torch::jit::Block* b : n->blocks()) blocks.push_back(b);
-            if (n->kind() == conv2d || n->kind() == convolution) todo.push_back(n);
-        }
-    }
-    int routed = 0;
-    // Only convolutions whose weight and padding are constants (a frozen model's are) are
-    // routed: the checks read values, not types (type casts need RTTI that LibTorch's sanitizer
-    // builds lack).
-    const auto int_list = [](torch::jit::Value* v) {
-        const c10::optional<c10::IValue> value = torch::jit::toIValue(v);
-        return value && value->isIntList();  // padding="same" is a string
-    };
-    for (Node* n : todo) {
-        torch::jit::Value* const weight = n->input(1);
-        const c10::optional<c10::IValue> weight_value = torch::jit::toIValue(weight);
-        if (!weight_value || !weight_value->isTensor() || weight_value->toTensor().dim() != 4) continue;  // 2-D only
-        // conv2d(input, weight, bias, stride, padding, dilation, groups); _convolution adds
-        // transposed (6) and output_padding (7) before groups (8).
-        std::vector<torch::jit::Value*> in;
-        if (n->kind() == conv2d) {
-            if (n->inputs().size() != 7 || !int_list(n->input(4))) continue;
-            in = {n->input(0), weight, n->input(2), n->input(4), n->input(3), n->input(5), n->input(6)};
-        } else {
-            if (n->inputs().size() < 9 || !int_list(n->input(4))) continue;
-            const c10::optional<c10::IValue> transposed = torch::jit::toIValue(n->input(6));
-            if (!transposed || !transposed->isBool() || transposed->toBool()) continue;
-            in = {n->input(0), weight, n->input(2), n->input(4), n->input(3), n->input(5), n->input(8)};
-        }
-        Node* m = graph.create(onednn, in, 1);
-        m->insertBefore(n);
-        m->output()->setType(n->output()->type());
-        n->output()->replaceAllUsesWith(m->output());
-        n->destroy();
-        ++routed;
-    }
-    return routed;
-}
-
 }  // namespace
 
 VaModel::VaModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -156,7 +100,7 @@ VaModel VaModel::load(const std::string& path, const std::string& expected_sha25
     // out on purpose: in LibTorch 1.13 its oneDNN rewrite makes results depend on batch size.
     try {
         impl->module = torch::jit::freeze(impl->module);
-        route_convolutions_to_onednn(*impl->module.get_method("forward").graph());
+        route_convolutions_to_onednn(impl->module);
     } catch (const c10::Error& e) {
         throw ResourceError(path, "cannot prepare the model for inference: " + torch_message(e));
     }

@@ -6,7 +6,7 @@
 //     #include <img2music/img2music.hpp>
 //     using namespace img2music;
 //
-//     configure_process_threads(0);                       // threads.hpp: the process's, once
+//     configure_process(0);                               // process_settings.hpp: once
 //     const Engine engine = Engine::load({"models/img2music.pt", "", "data/songs.csv"});
 //     Request request;                                    // request.hpp: every option, typed
 //     request.top_k = 10;
@@ -56,7 +56,7 @@
 #include "img2music/song_selector.hpp"
 #include "img2music/song_table.hpp"
 #include "img2music/soundtrack.hpp"
-#include "img2music/threads.hpp"
+#include "img2music/process_settings.hpp"
 #include "img2music/types.hpp"
 #include "img2music/va_model.hpp"
 #include "img2music/video.hpp"

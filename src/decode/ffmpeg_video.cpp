@@ -9,7 +9,7 @@
 #include "decode/video_decoder.hpp"
 #include "image_impl.hpp"
 #include "img2music/error.hpp"
-#include "img2music/threads.hpp"
+#include "img2music/process_settings.hpp"
 
 extern "C" {
 #include <libavcodec/avcodec.h>

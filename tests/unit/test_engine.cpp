@@ -1,9 +1,9 @@
 #include "img2music/engine.hpp"
 #include "img2music/output_format.hpp"
 #include "img2music/output_sink.hpp"
+#include "img2music/process_settings.hpp"
 #include "img2music/song_table.hpp"
 #include "img2music/soundtrack.hpp"
-#include "img2music/threads.hpp"
 
 #include "list_source.hpp"
 

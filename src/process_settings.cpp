@@ -1,9 +1,10 @@
-#include "img2music/threads.hpp"
+#include "img2music/process_settings.hpp"
 
 #include "img2music/image.hpp"
 #include "img2music/va_model.hpp"
 
 #include <sched.h>
+#include <torch/csrc/jit/runtime/graph_executor.h>
 
 #include <algorithm>
 #include <thread>
@@ -19,7 +20,9 @@ int usable_cores() {
 
 int resolve_threads(int requested) { return requested > 0 ? requested : usable_cores(); }
 
-void configure_process_threads(int threads) {
+void configure_process(int threads) {
+    torch::jit::getProfilingMode() = false;
+    torch::jit::getExecutorMode() = false;
     set_inference_threads(resolve_threads(threads));
     set_image_threads(1);
 }

@@ -18,6 +18,7 @@
 // libgomp reads OMP_WAIT_POLICY when it is loaded, before main(): set it in the environment
 // (img2music's launcher uses PASSIVE; run.sh measures both PASSIVE and libgomp's default).
 #include "img2music/error.hpp"
+#include "img2music/process_settings.hpp"
 #include "img2music/va_model.hpp"
 
 #include <algorithm>
@@ -81,7 +82,7 @@ int main(int argc, char** argv) {
     using namespace img2music;
     const Args a = parse(argc, argv);
     try {
-        set_inference_threads(a.threads);  // before the first forward, as the CLI does
+        configure_process(a.threads);  // before the model is loaded, as the CLI does
         const VaModel model = VaModel::load(a.model);
         const std::size_t per_image = model.metadata().preprocess.tensor_size();
         const std::size_t n = static_cast<std::size_t>(a.batch);

@@ -9,8 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # Test-only packages, so users do not get them: chromium (headless rendering of the HTML report
 # and the server's page), curl and jq (docs/server.md's examples, run by the server's test),
-# libheif-examples (heif-enc for the HEIC/AVIF tests, the bad-input suite and the benchmarks).
-IMG2MUSIC_EXTRA_PACKAGES="chromium curl jq libheif-examples ${IMG2MUSIC_EXTRA_PACKAGES:-}" scripts/setup.sh
+# libheif-examples (heif-enc for the HEIC/AVIF tests, the bad-input suite and the benchmarks),
+# ffmpeg (the CLI writes the test videos of every codec).
+IMG2MUSIC_EXTRA_PACKAGES="chromium curl jq libheif-examples ffmpeg ${IMG2MUSIC_EXTRA_PACKAGES:-}" scripts/setup.sh
 # playwright-core drives that Chromium for the server page's test (tests/web, pinned by its lock
 # file). It needs Node.js 20 or later, which this machine kind has (Debian 12's is 18).
 if command -v npm >/dev/null 2>&1; then

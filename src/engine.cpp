@@ -6,6 +6,7 @@
 #include "img2music/media.hpp"
 #include "img2music/model_metadata.hpp"
 #include "img2music/pipeline.hpp"
+#include "img2music/process_settings.hpp"
 #include "img2music/recommender.hpp"
 #include "img2music/song_selector.hpp"
 #include "img2music/song_table.hpp"
@@ -20,7 +21,6 @@
 #include <cmath>
 #include <cstdio>
 #include <optional>
-#include <thread>
 #include <utility>
 
 namespace img2music {
@@ -139,8 +139,8 @@ std::size_t count_allowed(const SongFilter& allowed, std::size_t songs) {
 class Run {
 public:
     Run(const Request& request, const SongSelector& selector, const Alignment& alignment, const Pipeline& pipeline, RecordSink& sink,
-        const CancelToken& cancel)
-        : request_(request), selector_(selector), alignment_(alignment), pipeline_(pipeline), sink_(sink), cancel_(cancel) {}
+        const CancelToken& cancel, VideoReadOptions video)
+        : request_(request), selector_(selector), alignment_(alignment), pipeline_(pipeline), sink_(sink), cancel_(cancel), video_(video) {}
 
     std::size_t failures() const { return failures_; }
 
@@ -154,7 +154,7 @@ public:
     void video(const std::string& path) {
         std::optional<VideoReader> reader;
         try {
-            reader.emplace(path, request_.video.every);
+            reader.emplace(path, request_.video.every, video_);
         } catch (const InputError& e) {
             fail(path, e.reason());
             return;
@@ -162,12 +162,11 @@ public:
         VideoFrames frames(*reader, path, cancel_);
         std::vector<TimedVA> timeline = analyse(frames);
         if (cancel_.cancelled()) return;
-        if (reader->truncated())
+        if (reader->truncated() && !timeline.empty())  // with no frame at all, the error record says it
             sink_.note(Note{Note::Kind::VideoCutShort, path,
                             "the video stops decoding at " + seconds(reader->decoded_duration()) + " of " +
                                 seconds(reader->info().duration) + " (damaged or cut short); using what decodes"});
-        finish_video(path, reader->decoded_duration(), std::move(timeline),
-                     [&](const TimedVA& t) { return VideoReader::frame_at(path, t.frame.time); });
+        finish_video(path, reader->decoded_duration(), std::move(timeline));
     }
 
     void sequence(const std::string& dir) {
@@ -185,8 +184,7 @@ public:
         SequenceFrames frames(files, request_.video.fps, request_.video.every, cancel_);
         std::vector<TimedVA> timeline = analyse(frames);
         if (cancel_.cancelled()) return;
-        finish_video(dir, static_cast<double>(files.size()) / request_.video.fps, std::move(timeline),
-                     [&](const TimedVA& t) { return Image::load(files[t.frame.index]); });
+        finish_video(dir, static_cast<double>(files.size()) / request_.video.fps, std::move(timeline));
     }
 
 private:
@@ -198,19 +196,24 @@ private:
         ++failures_;
     }
 
-    // Runs the frames through the model; with video.frames each frame's record is given as it comes.
+    // Runs the frames through the model; with video.frames each frame's record is given as it
+    // comes. With thumbnails, each frame's is kept (thumbnails_, by position in the timeline),
+    // so that the segments' keyframes come from the frames already decoded.
     std::vector<TimedVA> analyse(InputSource& frames) {
         std::vector<TimedVA> timeline;
-        failures_ += pipeline_.run(frames, [&](const Record& r) {
+        thumbnails_.clear();
+        failures_ += pipeline_.run(frames, [&](const Record& r, const Image& thumbnail) {
             if (request_.video.frames || r.error) sink_.record(r, Image());
-            if (!r.error) timeline.push_back(TimedVA{*r.frame, r.va, r.va, r.emotions});
+            if (!r.error) {
+                timeline.push_back(TimedVA{*r.frame, r.va, r.va, r.emotions});
+                if (request_.thumbnails) thumbnails_.push_back(thumbnail);
+            }
             sink_.progress(++done_, "frames");
         });
         return timeline;
     }
 
-    template <typename Keyframe>
-    void finish_video(const std::string& input, double duration, std::vector<TimedVA> timeline, Keyframe keyframe) {
+    void finish_video(const std::string& input, double duration, std::vector<TimedVA> timeline) {
         if (timeline.empty()) {
             fail(input, "no frame could be decoded");
             return;
@@ -222,18 +225,15 @@ private:
             for (const Record& r : soundtrack.segments) sink_.record(r, Image());
         }
         if (request_.thumbnails) {
-            // Each segment's middle frame; a frame that will not decode again just has no picture.
+            // Each segment's middle frame, as the pipeline decoded it (frames are in time order).
             for (const Record& segment : soundtrack.segments) {
                 const double middle = (segment.segment->start + segment.segment->end) / 2.0;
                 const auto nearest =
                     std::min_element(soundtrack.timeline.begin(), soundtrack.timeline.end(), [&](const TimedVA& a, const TimedVA& b) {
                         return std::fabs(a.frame.time - middle) < std::fabs(b.frame.time - middle);
                     });
-                try {
-                    soundtrack.keyframes.push_back(keyframe(*nearest).thumbnail(kThumbnailSide));
-                } catch (const InputError&) {
-                    soundtrack.keyframes.emplace_back();
-                }
+                const auto at = static_cast<std::size_t>(nearest - soundtrack.timeline.begin());
+                soundtrack.keyframes.push_back(at < thumbnails_.size() ? thumbnails_[at] : Image());
             }
         }
         sink_.soundtrack(soundtrack);
@@ -245,6 +245,8 @@ private:
     const Pipeline& pipeline_;
     RecordSink& sink_;
     const CancelToken& cancel_;
+    VideoReadOptions video_;
+    std::vector<Image> thumbnails_;  // of the video being analysed, one per timeline entry
     std::size_t done_ = 0;
     std::size_t failures_ = 0;
 };
@@ -326,8 +328,7 @@ struct PreparedRequest::Impl {
         options.batch_size = s.config.batch_size > 0 ? s.config.batch_size : default_batch_size(input.input_height, input.input_width);
         // LibTorch gets every core for the forward pass; decoding is a fraction of its cost, so
         // half as many decode threads keep it fed without oversubscribing the machine.
-        const int cores = s.config.threads > 0 ? s.config.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
-        options.decode_threads = std::max(1, cores / 2);
+        options.decode_threads = std::max(1, resolve_threads(s.config.threads) / 2);
         options.thumbnail_side = request.thumbnails ? kThumbnailSide : 0;
         pipeline.emplace(s.model, *selector, *alignment, options);
     }
@@ -357,8 +358,6 @@ Engine& Engine::operator=(Engine&&) noexcept = default;
 Engine::~Engine() = default;
 
 Engine Engine::load(const EngineConfig& config) {
-    set_inference_threads(config.threads);
-    set_image_threads(1);  // the pipeline decodes several images at once
     VaModel model = VaModel::load(config.model, config.model_sha256);
     SongTable songs = SongTable::load(config.songs);
     return Engine(std::make_unique<State>(config, std::move(model), std::move(songs)));
@@ -386,10 +385,15 @@ RunResult Engine::run(const Request& request, InputSource& inputs, RecordSink& s
     const SongSelector& selector = *p.selector;
     const Alignment& alignment = *p.alignment;
     const Pipeline& pipeline = *p.pipeline;
+    const PreprocessSpec& input = state_->model.metadata().preprocess;
 
     CancellableInputs cancellable(inputs, cancel);
     ImageStretch stretch(cancellable, request.video.sequence);
-    Run run(request, selector, alignment, pipeline, sink, cancel);
+    // Video frames come scaled to twice what the model's preprocessing resizes them to: enough
+    // for its area resampling to give the answers of the full frame (docs/video.md).
+    VideoReadOptions video;
+    video.cover_side = 2 * std::max({input.resize_shorter, input.input_height, input.input_width});
+    Run run(request, selector, alignment, pipeline, sink, cancel, video);
     while (!cancel.cancelled()) {
         run.images(stretch);
         std::optional<Input> held = stretch.take_held();

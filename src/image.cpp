@@ -137,7 +137,6 @@ Image Image::thumbnail(int longest_side) const {
 
 void set_image_threads(int n) { cv::setNumThreads(n); }
 
-std::int64_t max_image_pixels() { return kMaxImagePixels; }
 
 std::string image_backend_version() { return std::string("OpenCV ") + CV_VERSION; }
 

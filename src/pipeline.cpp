@@ -109,7 +109,7 @@ void decode_worker(Ring& ring, InputSource& inputs, const PreprocessSpec& spec, 
             try {
                 const Image image = decode(slot, options);
                 preprocess(image, spec, slot.tensor.data());
-                if (thumbnail_side > 0 && !slot.frame) slot.thumbnail = image.thumbnail(thumbnail_side);
+                if (thumbnail_side > 0) slot.thumbnail = image.thumbnail(thumbnail_side);
             } catch (const InputError& e) {
                 slot.error = e.reason();
             } catch (const Error& e) {

@@ -2,7 +2,8 @@
 
 #include "img2music/error.hpp"
 #include "img2music/sha256.hpp"
-#include "tensor_block_cache.hpp"
+#include "img2music/process_settings.hpp"
+#include "onednn_routing.hpp"
 
 #include <ATen/Parallel.h>
 #include <torch/csrc/jit/passes/freeze_module.h>
@@ -17,7 +18,6 @@
 #include <cmath>
 #include <cstring>
 #include <mutex>
-#include <thread>
 
 namespace img2music {
 
@@ -79,9 +79,6 @@ VaModel VaModel::load(const std::string& path, const std::string& expected_sha25
         if (actual != expected) throw ResourceError(path, "sha256 is " + actual + ", not the pinned " + expected + "; refusing to load it");
     }
 
-    // Before the model's own tensors exist, so that every buffer LibTorch frees comes back to
-    // the cache. 256 MB holds several batches' activations of the models we ship and test.
-    install_tensor_block_cache(std::size_t{256} << 20);
     auto impl = std::make_unique<Impl>();
     impl->path = path;
     torch::jit::ExtraFilesMap extra{{kModelMetadataFile, ""}};
@@ -99,6 +96,7 @@ VaModel VaModel::load(const std::string& path, const std::string& expected_sha25
     // out on purpose: in LibTorch 1.13 its oneDNN rewrite makes results depend on batch size.
     try {
         impl->module = torch::jit::freeze(impl->module);
+        route_convolutions_to_onednn(impl->module);
     } catch (const c10::Error& e) {
         throw ResourceError(path, "cannot prepare the model for inference: " + torch_message(e));
     }
@@ -167,8 +165,7 @@ std::vector<std::optional<VA>> VaModel::predict(const float* batch, std::size_t 
 }
 
 void set_inference_threads(int n) {
-    if (n <= 0) n = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
-    at::set_num_threads(n);
+    at::set_num_threads(resolve_threads(n));
     // Inter-op parallelism only helps models with independent branches; ours are chains.
     static std::once_flag once;
     std::call_once(once, [] {

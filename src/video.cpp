@@ -46,12 +46,13 @@ struct VideoReader::State {
     std::unique_ptr<VideoStream> stream;
     VideoInfo info;
     FrameSampler sampler{1.0};
-    std::size_t frames_read = 0;  // frames decoded so far
-    double last_time = -1.0;      // timestamp of the last decoded frame
+    std::size_t frames_read = 0;  // frames decoded (or, when the stream plans, demuxed) so far
+    double last_time = -1.0;      // timestamp of the last of them
+    bool planned = false;         // the stream picks the samples (VideoStream::plan_samples)
     bool ended = false;
 };
 
-VideoReader::VideoReader(const std::string& path, double interval_seconds) : state_(std::make_unique<State>()) {
+VideoReader::VideoReader(const std::string& path, double interval_seconds, VideoReadOptions options) : state_(std::make_unique<State>()) {
     if (!(interval_seconds > 0.0) || !std::isfinite(interval_seconds))
         throw InputError(path, "the sampling interval must be a positive number of seconds");
     State& s = *state_;
@@ -59,8 +60,10 @@ VideoReader::VideoReader(const std::string& path, double interval_seconds) : sta
     s.stream = open_stream(path);
     s.info = s.stream->info();
     if (s.info.width <= 0 || s.info.height <= 0) throw InputError(path, "no video stream");
-    if (static_cast<std::int64_t>(s.info.width) * s.info.height > max_image_pixels())
+    if (static_cast<std::int64_t>(s.info.width) * s.info.height > kMaxImagePixels)
         throw InputError(path, "video frames too large (" + std::to_string(s.info.width) + "x" + std::to_string(s.info.height) + ")");
+    s.stream->set_cover_side(options.cover_side);
+    s.planned = s.stream->plan_samples(interval_seconds);
 }
 
 VideoReader::~VideoReader() = default;
@@ -69,6 +72,18 @@ const VideoInfo& VideoReader::info() const { return state_->info; }
 
 std::optional<VideoFrame> VideoReader::next() {
     State& s = *state_;
+    if (s.planned) {
+        VideoStream::PlannedFrame planned;
+        Image frame;
+        const bool got = !s.ended && s.stream->next_planned(&planned) && s.stream->retrieve(&frame);
+        s.frames_read = s.stream->frames_demuxed();
+        s.last_time = s.stream->last_demuxed_time();
+        if (!got) {
+            s.ended = true;
+            return std::nullopt;
+        }
+        return VideoFrame{FramePosition{planned.index, planned.time}, std::move(frame)};
+    }
     while (!s.ended) {
         double time = 0.0;
         if (!s.stream->grab(&time)) {
@@ -100,8 +115,11 @@ double VideoReader::decoded_duration() const {
 
 bool VideoReader::truncated() const {
     const State& s = *state_;
-    // Containers round their frame counts; only a clear shortfall means a cut file.
-    return s.ended && s.info.frame_count > 0 && s.frames_read + 2 < s.info.frame_count;
+    // Containers round their frame counts; only a clear shortfall means a cut file. A stream that
+    // lost frames in the middle (damaged packets skipped) but reaches its end is not cut.
+    const double frame = s.info.fps > 0.0 ? 1.0 / s.info.fps : 0.0;
+    return s.ended && s.info.frame_count > 0 && s.frames_read + 2 < s.info.frame_count &&
+           !(s.info.duration > 0.0 && decoded_duration() + 1.5 * frame >= s.info.duration);
 }
 
 Image VideoReader::frame_at(const std::string& path, double seconds) {

@@ -47,7 +47,7 @@ struct EngineConfig {
     std::string model;         // TorchScript model path (va_model.hpp)
     std::string model_sha256;  // when set, the model file must hash to it (64 hex digits)
     std::string songs;         // song table path, CSV or JSON (song_table.hpp)
-    int threads = 0;           // LibTorch threads (process-wide), 0: one per core; decoding gets half as many
+    int threads = 0;           // the cores a run may use, 0: usable_cores(); decoding gets half as many (process_settings.hpp)
     // Images per forward pass; 0 chooses by the model's input size: 8 at 224x224, proportionally
     // fewer for larger inputs (4 at 320x320), so that activation memory stays about the same.
     std::size_t batch_size = 0;
@@ -126,8 +126,9 @@ private:
 
 class Engine {
 public:
-    // Loads and checks the model and the song table and builds the index. Sets LibTorch's and
-    // OpenCV's thread counts (process-wide). Throws ResourceError naming the file and the reason.
+    // Loads and checks the model and the song table and builds the index. Changes no process-wide
+    // state: apply configure_process (process_settings.hpp) first. Throws ResourceError naming the
+    // file and the reason.
     static Engine load(const EngineConfig& config);
 
     Engine(Engine&&) noexcept;

@@ -84,8 +84,6 @@ private:
 // The longest side of the thumbnails reports show (report.hpp).
 constexpr int kThumbnailSide = 240;
 
-// kMaxImagePixels (the limit videos are held to; an image's is per decode).
-std::int64_t max_image_pixels();
 
 // Resizes, crops and normalises `image` as `spec` says, writing
 // spec.tensor_size() floats to `out` in CHW order (channel planes R, G, B, each

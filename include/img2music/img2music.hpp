@@ -6,6 +6,7 @@
 //     #include <img2music/img2music.hpp>
 //     using namespace img2music;
 //
+//     configure_process(0);                               // process_settings.hpp: once
 //     const Engine engine = Engine::load({"models/img2music.pt", "", "data/songs.csv"});
 //     Request request;                                    // request.hpp: every option, typed
 //     request.top_k = 10;
@@ -14,7 +15,7 @@
 //
 // Or the parts one by one:
 //
-//     set_inference_threads(0);                           // one per core
+//     set_inference_threads(0);                           // one per usable core
 //     VaModel model = VaModel::load("models/img2music.pt");
 //     SongTable songs = SongTable::load("data/songs.csv");
 //     Recommender index(songs);
@@ -56,6 +57,7 @@
 #include "img2music/song_selector.hpp"
 #include "img2music/song_table.hpp"
 #include "img2music/soundtrack.hpp"
+#include "img2music/process_settings.hpp"
 #include "img2music/types.hpp"
 #include "img2music/va_model.hpp"
 #include "img2music/video.hpp"

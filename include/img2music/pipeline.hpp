@@ -26,7 +26,7 @@ class Alignment;
 struct PipelineOptions {
     std::size_t batch_size = 8;  // images per forward pass
     int decode_threads = 1;      // images decoded at once, beside the forward pass
-    int thumbnail_side = 0;      // > 0: each image's record comes with its thumbnail (Image::thumbnail)
+    int thumbnail_side = 0;      // > 0: each record of an image or frame comes with its thumbnail (Image::thumbnail)
 };
 
 class Pipeline {
@@ -40,8 +40,8 @@ public:
     // from `inputs` or any other from decoding (out of memory) stops the workers and propagates;
     // `inputs.cancel()` is called first so no worker stays blocked.
     std::size_t run(InputSource& inputs, const std::function<void(const Record&)>& emit) const;
-    // The same, handing each image's thumbnail along (empty unless options.thumbnail_side > 0
-    // and the record is an image's, not a failure's or a video frame's).
+    // The same, handing each image's or frame's thumbnail along (empty unless
+    // options.thumbnail_side > 0, and for a failure's record).
     std::size_t run(InputSource& inputs, const std::function<void(const Record&, const Image& thumbnail)>& emit) const;
 
     // Recommends for a known VA (no image): fills aligned and songs.

@@ -54,7 +54,7 @@ private:
 };
 
 // Sets LibTorch's intra-op thread count (process-wide) and pins inter-op work to one thread.
-// Call once, before the first predict. n <= 0 means one thread per hardware core.
+// Call once, before the first predict. n <= 0 means usable_cores() (process_settings.hpp).
 void set_inference_threads(int n);
 
 // "LibTorch X.Y.Z", for --version.

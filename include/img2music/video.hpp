@@ -1,12 +1,16 @@
 // Reading video files (mp4, mkv, avi, mov, webm, m4v), sampled at a fixed interval, through
-// the video decoder that recognises the file (src/decode/: OpenCV's FFmpeg backend today).
-// OpenCV stays behind a pimpl.
+// the video decoder that recognises the file (src/decode/: FFmpeg's libraries). The decoders
+// stay behind a pimpl.
 //
-// Sampling: with interval s, sample k is the first frame whose timestamp is >= k*s (k = 0, 1,
-// ...); a frame is taken at most once. Timestamps come from the container (variable frame
-// rates are honoured), so a 24 fps video sampled every 0.5 s yields frames 0, 12, 24, ... at
-// exactly 0.0, 0.5, 1.0, ... seconds. Frames are decoded in order; frames between samples are
-// demuxed and decoded but not converted, which is most of the cost saved.
+// Sampling with interval s has marks k*s (k = 0, 1, ...). Each mark takes the keyframe nearest
+// it when one lies within s/2 (in [k*s - s/2, k*s + s/2)), and otherwise the first frame at or
+// after it; a frame is taken at most once. Only keyframes then need decoding when the video has
+// them about as often as the marks (phones write one every 1-2 s), and the frames between them
+// are skipped unread by the decoder. Every frame's time is its real timestamp from the container
+// (variable frame rates are honoured), which records report: a video with a keyframe every
+// 2.4 s sampled every 10 s gives the keyframes nearest 0, 10, 20, ... s (0.0, 9.6, 19.2, ...).
+// A stream whose packets carry no timestamps is decoded in full and takes the first frame at or
+// after each mark (FrameSampler). Frames that are not taken are never colour-converted.
 #pragma once
 
 #include "img2music/image.hpp"
@@ -49,10 +53,17 @@ struct VideoFrame {
     Image image;
 };
 
+struct VideoReadOptions {
+    // Frames come scaled down so that their shorter side is this many pixels (never enlarged);
+    // 0: full size. The engine asks for twice the model's input, which its preprocessing then
+    // resizes as for any image (docs/video.md: the answers this changes, measured).
+    int cover_side = 0;
+};
+
 class VideoReader {
 public:
     // Opens `path` and checks it has a decodable video stream. Throws InputError naming the path.
-    VideoReader(const std::string& path, double interval_seconds);
+    VideoReader(const std::string& path, double interval_seconds, VideoReadOptions options = {});
     ~VideoReader();
     VideoReader(const VideoReader&) = delete;
     VideoReader& operator=(const VideoReader&) = delete;

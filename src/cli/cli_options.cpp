@@ -182,7 +182,9 @@ void declare_options(CLI::App& app, Options& o) {
     app.add_flag("-V,--version", o.version, "Print the version and the model's and song table's provenance");
 
     const auto positive = CLI::Range(0.001, 86400.0);  // seconds or frames per second
-    app.add_option("--every", r.video.every, "Videos: seconds between sampled frames")
+    app.add_option("--every", r.video.every,
+                   "Videos: seconds between samples. Each mark k*S takes the keyframe nearest it within S/2, else the first "
+                   "frame at or after it; records give the real time of the frame taken (docs/video.md)")
         ->check(positive)
         ->capture_default_str()
         ->group("Videos");

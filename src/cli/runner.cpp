@@ -126,6 +126,7 @@ int run(Options& o) {
     request.format = resolve_format(o);
     request.thumbnails = !o.report.empty();
 
+    configure_process(o.engine.threads);
     const Engine engine = Engine::load(o.engine);
     try {
         engine.check(request);

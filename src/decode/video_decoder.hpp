@@ -6,6 +6,7 @@
 #include "img2music/image.hpp"
 #include "img2music/video.hpp"
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,6 +31,23 @@ public:
     virtual bool retrieve(Image* frame) = 0;
     // Seeks near `seconds` and decodes that frame; false when it cannot.
     virtual bool frame_near(double seconds, Image* frame) = 0;
+
+    // Optional, with defaults for decoders that do not have them:
+    // retrieve() may return frames scaled down (aspect kept) so that the shorter side is `side`
+    // pixels, never enlarged; 0 (the default) is full size.
+    virtual void set_cover_side(int /*side*/) {}
+    // Keyframe sampling (video.hpp: the rule of --every): true when this stream will pick the
+    // samples itself; next_planned() then gives them in order instead of grab(), each followed
+    // by retrieve(). Call before the first grab(). False (the default): VideoReader samples grab().
+    virtual bool plan_samples(double /*interval_seconds*/) { return false; }
+    struct PlannedFrame {
+        std::size_t index = 0;  // frame number in the stream
+        double time = 0.0;      // its real timestamp, seconds
+    };
+    virtual bool next_planned(PlannedFrame* /*frame*/) { return false; }
+    // With plan_samples: the frames demuxed so far (decoded or not), and the latest timestamp among them.
+    virtual std::size_t frames_demuxed() const { return 0; }
+    virtual double last_demuxed_time() const { return -1.0; }
 };
 
 class VideoDecoder {
@@ -50,5 +68,8 @@ public:
 const std::vector<const VideoDecoder*>& video_decoders();
 
 const VideoDecoder& video_decoder_for(std::string_view head);
+
+// FFmpeg reading `bytes` from memory (the fuzz target; uploads). Throws InputError(name, reason).
+std::unique_ptr<VideoStream> open_ffmpeg_video_in_memory(std::string bytes, const std::string& name);
 
 }  // namespace img2music

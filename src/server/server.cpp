@@ -687,6 +687,7 @@ int serve(const EngineConfig& engine_config, const Request& defaults, const Serv
             " without an API key: anyone who can reach it could use it (give --api-key or IMG2MUSIC_API_KEY, or listen on 127.0.0.1)");
         return 2;
     }
+    configure_process(engine_config.threads);  // this process is the server's: it owns the settings
     const Engine engine = Engine::load(engine_config);
     engine.check(defaults);
     const PreprocessSpec& input = engine.model().metadata().preprocess;

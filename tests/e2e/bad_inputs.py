@@ -208,7 +208,20 @@ def run_video_cases(tmp):
         mp4 = f.read()
     with open(os.path.join(ROOT, "tests/data/videos/short.avi"), "rb") as f:
         avi = f.read()
-    cases = [  # name, file, bytes, error regex (None: decodes, with or without a note)
+    def ffmpeg(name, *args):  # a clip the ffmpeg CLI writes (scripts/test.sh installs it)
+        path = os.path.join(tmp, "src-" + name)
+        subprocess.run(["ffmpeg", "-v", "error", "-y", *args, path], check=True, stdin=subprocess.DEVNULL)
+        with open(path, "rb") as f:
+            return f.read()
+
+    phone = ["-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=8", "-pix_fmt", "yuv420p", "-c:v", "libx264", "-preset", "ultrafast", "-g", "25"]
+    h264_mp4 = ffmpeg("h264.mp4", *phone, "-movflags", "+faststart")  # the index first, as phones write it
+    h264_mkv = ffmpeg("h264.mkv", *phone)
+    damaged = bytearray(h264_mkv)
+    for i in range(len(damaged) // 3, 2 * len(damaged) // 3, 5):
+        damaged[i] ^= 0x5A
+    audio_only = ffmpeg("audio.mp4", "-f", "lavfi", "-i", "sine=d=1", "-c:a", "aac")
+    cases = [  # name, file, bytes, error regex (None: decodes, with a note that it is cut short; "": decodes, no note)
         ("video: empty file", "empty.mp4", b"", "empty file$"),
         ("video: text file", "text.mkv", b"not a video at all\n" * 20, "cannot open as a video"),
         ("video: random bytes", "random.webm", bytes(np.random.default_rng(1).integers(0, 256, 50000, dtype=np.uint8)),
@@ -216,6 +229,11 @@ def run_video_cases(tmp):
         ("video: mp4 without its index (cut)", "cut.mp4", mp4[: len(mp4) // 2], "cannot open as a video"),
         ("video: mp4 header only", "head.mp4", mp4[:64], "cannot open as a video"),
         ("video: avi cut short", "cut.avi", avi[: len(avi) // 2], None),
+        ("video: H.264 mp4 (index first) cut short", "cut-h264.mp4", h264_mp4[: len(h264_mp4) // 2], None),
+        ("video: H.264 mkv cut short", "cut-h264.mkv", h264_mkv[: len(h264_mkv) // 2], None),
+        ("video: H.264 mkv damaged in the middle", "damaged.mkv", bytes(damaged), ""),
+        ("video: H.264 mp4 header with its data cut off", "header.mp4", h264_mp4[:2000], "no frame could be decoded"),
+        ("video: audio only", "audio.mp4", audio_only, "cannot open as a video: no video stream"),
     ]
     for name, fname, data, error in cases:
         path = os.path.join(tmp, fname)
@@ -226,7 +244,10 @@ def run_video_cases(tmp):
         records = [json.loads(line) for line in out.splitlines()]
         check(name + " (records in order)", [r["input"] for r in records] == [GOOD_A, path, GOOD_B], out[:300])
         lines = err.splitlines()
-        if error is None:
+        if error == "":
+            check(name + " (used)", code == 0 and len(records) == 3 and "songs" in records[1], out[:300])
+            check(name + " (nothing on stderr)", err == "", repr(err))
+        elif error is None:
             check(name + " (used up to where it decodes)", code == 0 and len(records) == 3 and "songs" in records[1], out[:300])
             check(name + " (one note naming it)", len(lines) == 1 and lines[0].startswith("img2music: " + path) and "cut short" in lines[0],
                   repr(err))

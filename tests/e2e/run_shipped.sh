@@ -42,3 +42,9 @@ spread_a = max(a for _, a in vals) - min(a for _, a in vals)
 assert spread_v > 0.1 and spread_a > 0.05, (spread_v, spread_a)
 print(f"shipped: {n} photos, valence spread {spread_v:.3f}, arousal spread {spread_a:.3f}: 1 passed, 0 failed")
 PY
+[ $? = 0 ] || exit 1
+# One thread runs the same convolution kernels as two (va_model.cpp routes them all to oneDNN),
+# so the answers do not depend on --threads.
+[ "$("$bin" --top 10 --format jsonl --threads 1 "${inputs[@]:0:4}")" = "$(printf '%s\n' "$out" | head -n 4)" ] ||
+  { echo "FAIL: --threads 1 answers differ from the default's"; exit 1; }
+echo "shipped: --threads 1 gives the default's answers: 1 passed, 0 failed"

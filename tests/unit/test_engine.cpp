@@ -1,15 +1,18 @@
 #include "img2music/engine.hpp"
 #include "img2music/output_format.hpp"
 #include "img2music/output_sink.hpp"
+#include "img2music/process_settings.hpp"
 #include "img2music/song_table.hpp"
 #include "img2music/soundtrack.hpp"
 
 #include "list_source.hpp"
 
+#include <sched.h>
 #include <catch2/catch.hpp>
 
 #include <future>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace img2music;
@@ -168,4 +171,20 @@ TEST_CASE("Engine: the default batch follows the model's input size, keeping act
     CHECK(default_batch_size(1024, 1024) == 1);
     CHECK(default_batch_size(32, 32) == 8);  // small inputs keep 8: more per pass bought nothing
     CHECK(default_batch_size(0, 0) == 8);
+}
+
+TEST_CASE("Threads: the usable cores follow the affinity mask, and 0 threads means all of them") {
+    CHECK(usable_cores() >= 1);
+    CHECK(resolve_threads(3) == 3);
+    CHECK(resolve_threads(0) == usable_cores());
+    // A job pinned to one core (taskset, a container's cpuset) gets one thread, not the machine's count.
+    int pinned = 0;
+    std::thread([&] {
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(sched_getcpu(), &one);
+        REQUIRE(::sched_setaffinity(0, sizeof one, &one) == 0);
+        pinned = resolve_threads(0);
+    }).join();
+    CHECK(pinned == 1);
 }

@@ -162,10 +162,11 @@ public:
         VideoFrames frames(*reader, path, cancel_);
         std::vector<TimedVA> timeline = analyse(frames);
         if (cancel_.cancelled()) return;
-        if (reader->truncated() && !timeline.empty())  // with no frame at all, the error record says it
+        if (reader->truncated() && !timeline.empty()) {  // with no frame at all, the error record says it
             sink_.note(Note{Note::Kind::VideoCutShort, path,
                             "the video stops decoding at " + seconds(reader->decoded_duration()) + " of " +
                                 seconds(reader->info().duration) + " (damaged or cut short); using what decodes"});
+        }
         finish_video(path, reader->decoded_duration(), std::move(timeline));
     }
 

@@ -1,8 +1,8 @@
 #include "img2music/va_model.hpp"
 
 #include "img2music/error.hpp"
-#include "img2music/sha256.hpp"
 #include "img2music/process_settings.hpp"
+#include "img2music/sha256.hpp"
 #include "onednn_routing.hpp"
 
 #include <ATen/Parallel.h>

@@ -75,7 +75,7 @@ struct MemoryFile {
         auto* m = static_cast<MemoryFile*>(opaque);
         const std::size_t n = std::min(static_cast<std::size_t>(std::max(size, 0)), m->bytes.size() - m->pos);
         if (n == 0) return AVERROR_EOF;
-        std::memcpy(buf, m->bytes.data() + m->pos, n);
+        std::copy_n(reinterpret_cast<const std::uint8_t*>(m->bytes.data()) + m->pos, n, buf);
         m->pos += n;
         return static_cast<int>(n);
     }
@@ -96,7 +96,7 @@ struct MemoryFile {
     }
 };
 
-constexpr std::size_t kIoBuffer = 64 * 1024;
+constexpr std::size_t kIoBuffer = std::size_t{64} * 1024;
 // A group of pictures is buffered to plan it; past this much, planning gives way to decoding
 // every frame (a stream with rare keyframes would otherwise be held in memory).
 constexpr std::size_t kMaxGopBytes = std::size_t{64} << 20;
@@ -164,14 +164,16 @@ public:
         const double fps = av_q2d(av_guess_frame_rate(format_.get(), stream_, nullptr));
         info_.fps = std::isfinite(fps) && fps > 0.0 && fps < 1000.0 ? fps : 0.0;
         double duration = 0.0;
-        if (stream_->duration != AV_NOPTS_VALUE && stream_->duration > 0)
+        if (stream_->duration != AV_NOPTS_VALUE && stream_->duration > 0) {
             duration = static_cast<double>(stream_->duration) * time_base_;
-        else if (format_->duration != AV_NOPTS_VALUE && format_->duration > 0)
+        } else if (format_->duration != AV_NOPTS_VALUE && format_->duration > 0) {
             duration = static_cast<double>(format_->duration) / AV_TIME_BASE;
-        if (stream_->nb_frames > 0)
+        }
+        if (stream_->nb_frames > 0) {
             info_.frame_count = static_cast<std::size_t>(stream_->nb_frames);
-        else if (duration > 0.0 && info_.fps > 0.0)
+        } else if (duration > 0.0 && info_.fps > 0.0) {
             info_.frame_count = static_cast<std::size_t>(std::llround(duration * info_.fps));
+        }
         info_.duration = info_.fps > 0.0 && info_.frame_count > 0 ? static_cast<double>(info_.frame_count) / info_.fps : duration;
 
         packet_ = new_packet();
@@ -376,10 +378,11 @@ private:
             });
             if (at == times.end()) break;  // in a later group, or past the end
             const double s = seconds_of(*at);
-            if (*at == key && starts_on_key)
+            if (*at == key && starts_on_key) {
                 key_taken = true;
-            else
+            } else {
                 need_all = true;
+            }
             want(*at, first_index + static_cast<std::size_t>(at - times.begin()));
             take(s);
         }

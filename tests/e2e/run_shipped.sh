@@ -15,7 +15,7 @@ mapfile -t inputs < <(find "$photos" -type f \( -iname '*.jpg' -o -iname '*.png'
 out=$("$bin" --top 10 --format jsonl "${inputs[@]}")
 status=$?
 [ $status = 0 ] || { echo "FAIL: exit $status"; exit 1; }
-/usr/bin/python3 - "$out" "${#inputs[@]}" <<'PY'
+/usr/bin/python3 - "$out" "${#inputs[@]}" <<'PY' || exit 1
 import json, sys
 lines = sys.argv[1].splitlines()
 n = int(sys.argv[2])
@@ -42,7 +42,6 @@ spread_a = max(a for _, a in vals) - min(a for _, a in vals)
 assert spread_v > 0.1 and spread_a > 0.05, (spread_v, spread_a)
 print(f"shipped: {n} photos, valence spread {spread_v:.3f}, arousal spread {spread_a:.3f}: 1 passed, 0 failed")
 PY
-[ $? = 0 ] || exit 1
 # One thread runs the same convolution kernels as two (va_model.cpp routes them all to oneDNN),
 # so the answers do not depend on --threads.
 [ "$("$bin" --top 10 --format jsonl --threads 1 "${inputs[@]:0:4}")" = "$(printf '%s\n' "$out" | head -n 4)" ] ||

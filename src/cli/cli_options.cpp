@@ -170,11 +170,17 @@ void declare_options(CLI::App& app, Options& o) {
     app.add_flag("-r,--recursive", r.recursive, "Descend into subdirectories of directory inputs");
     app.add_flag("-0,--null", o.null_separated, "Paths on stdin are NUL-separated (find -print0)");
     app.add_option("-k,--top", o.top, "Songs per input (1..size of the song table)")->check(CLI::Range(1, 1000000))->capture_default_str();
-    app.add_option("-f,--format", o.format,
-                   "Output format: auto = table on a terminal, jsonl otherwise (with --output: by the file's extension); "
-                   "ids = one song id per line, links = one Spotify link per line, for piping onward")
+    // The check runs before the callback, so the callback parses only names it knows.
+    app.add_option_function<std::string>(
+           "-f,--format",
+           [&o](const std::string& name) {
+               o.format = name == "auto" ? std::nullopt : std::optional<OutputFormat>(output_format_names().parse(name));
+           },
+           "Output format: auto = table on a terminal, jsonl otherwise (with --output: by the file's extension); "
+           "ids = one song id per line, links = one Spotify link per line, for piping onward")
         ->check(choice_of(output_format_names(), format_extras(), false))
-        ->capture_default_str();
+        ->type_name("TEXT")
+        ->default_str("auto");
     declare_engine_options(app, o);
     app.add_option("-o,--output", o.output, "Write results to FILE (atomically: a temporary file renamed on success) instead of stdout")
         ->type_name("FILE");

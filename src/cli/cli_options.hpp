@@ -10,6 +10,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <optional>
+
 #include <string>
 #include <vector>
 
@@ -19,10 +21,10 @@ namespace img2music::cli {
 // goes straight into the Request and the EngineConfig the run hands to the Engine.
 struct Options {
     std::vector<std::string> inputs;
-    EngineConfig engine;          // --model, --model-sha256, --songs, --threads, --batch-size
-    Request request;              // everything about what to recommend and how
-    int top = 10;                 // request.top_k, once parsed (an int, for the range check and its message)
-    std::string format = "auto";  // a name of output_format_names(), or auto (decided by the output)
+    EngineConfig engine;                 // --model, --model-sha256, --songs, --threads, --batch-size
+    Request request;                     // everything about what to recommend and how
+    int top = 10;                        // request.top_k, once parsed (an int, for the range check and its message)
+    std::optional<OutputFormat> format;  // unset: --format auto, decided by the output (runner.cpp)
     std::string output;
     bool null_separated = false;
     bool quiet = false;

@@ -32,7 +32,7 @@ std::string extension_of(const std::string& path) {
 // --format auto: with --output the file's extension decides (.json, .csv, .tsv), else jsonl;
 // on stdout a terminal gets the table, anything else jsonl.
 OutputFormat resolve_format(const Options& o) {
-    if (o.format != "auto") return output_format_names().parse(o.format);
+    if (o.format) return *o.format;
     if (!o.output.empty()) {
         const std::string ext = extension_of(o.output);
         for (const OutputFormat f : {OutputFormat::Json, OutputFormat::Csv, OutputFormat::Tsv, OutputFormat::Jsonl}) {

@@ -5,6 +5,7 @@
 #include "img2music/error.hpp"
 #include "img2music/image.hpp"
 #include "img2music/va_model.hpp"
+#include "orientation_probe.hpp"
 
 #include <catch2/catch.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -111,34 +112,6 @@ Bytes webp_with_orientation(const cv::Mat& bgr, int orientation) {
     return riff;
 }
 
-// Quadrants of a 64x32 image (BGR): top-left red, top-right green, bottom-left blue, bottom-right white.
-cv::Mat quadrants() {
-    cv::Mat m(32, 64, CV_8UC3);
-    m(cv::Rect(0, 0, 32, 16)).setTo(cv::Scalar(0, 0, 255));
-    m(cv::Rect(32, 0, 32, 16)).setTo(cv::Scalar(0, 255, 0));
-    m(cv::Rect(0, 16, 32, 16)).setTo(cv::Scalar(255, 0, 0));
-    m(cv::Rect(32, 16, 32, 16)).setTo(cv::Scalar(255, 255, 255));
-    return m;
-}
-
-// The colour (R, G, B, or W) around displayed pixel (x, y) of a decoded image.
-char colour_at(const Image& img, int x, int y) {
-    PreprocessSpec s;
-    s.input_width = img.width();
-    s.input_height = img.height();
-    s.resize = ResizePolicy::Stretch;
-    s.pixel_scale = 1.0F;
-    std::vector<float> t(s.tensor_size());
-    preprocess(img, s, t.data());
-    const std::size_t plane = static_cast<std::size_t>(s.input_width) * static_cast<std::size_t>(s.input_height);
-    const std::size_t i = static_cast<std::size_t>(y) * static_cast<std::size_t>(s.input_width) + static_cast<std::size_t>(x);
-    const bool r = t[i] > 128;
-    const bool g = t[plane + i] > 128;
-    const bool b = t[2 * plane + i] > 128;
-    if (r && g && b) return 'W';
-    return r ? 'R' : g ? 'G' : b ? 'B' : '?';
-}
-
 std::vector<std::optional<VA>> predict(const VaModel& model, const std::vector<Image>& images) {
     const PreprocessSpec& spec = model.metadata().preprocess;
     std::vector<float> batch(images.size() * spec.tensor_size());
@@ -157,7 +130,7 @@ TEST_CASE("EXIF orientation is applied in JPEG, PNG and WebP, all eight of them"
         bool swapped;
     } cases[] = {{1, "RGBW", false}, {2, "GRWB", false}, {3, "WBGR", false}, {4, "BWRG", false},
                  {5, "RBGW", true},  {6, "BRWG", true},  {7, "WGBR", true},  {8, "GWRB", true}};
-    const cv::Mat stored = quadrants();
+    const cv::Mat stored = test::quadrants();
     for (const auto& c : cases) {
         for (const auto& [format, bytes] : {std::pair<std::string, Bytes>{"jpeg", jpeg_with_orientation(stored, c.orientation)},
                                             {"png", png_with_orientation(stored, c.orientation)},
@@ -166,11 +139,7 @@ TEST_CASE("EXIF orientation is applied in JPEG, PNG and WebP, all eight of them"
             const Image img = Image::decode(bytes.data(), bytes.size(), "oriented." + format);
             CHECK(img.width() == (c.swapped ? 32 : 64));
             CHECK(img.height() == (c.swapped ? 64 : 32));
-            const int w = img.width();
-            const int h = img.height();
-            const std::string corners = {colour_at(img, 3, 3), colour_at(img, w - 4, 3), colour_at(img, 3, h - 4),
-                                         colour_at(img, w - 4, h - 4)};
-            CHECK(corners == c.corners);
+            CHECK(test::corners(img, 3) == c.corners);
         }
     }
 }

@@ -4,6 +4,7 @@
 #include "img2music/image.hpp"
 #include "img2music/media.hpp"
 #include "img2music/va_model.hpp"
+#include "orientation_probe.hpp"
 
 #include <libheif/heif.h>
 #include <catch2/catch.hpp>
@@ -81,39 +82,6 @@ Bytes encode_heif(const cv::Mat& bgr, heif_compression_format format, int orient
     return out;
 }
 
-// Quadrants of a 64x32 image (BGR): top-left red, top-right green, bottom-left blue, bottom-right white.
-cv::Mat quadrants() {
-    cv::Mat m(32, 64, CV_8UC3);
-    m(cv::Rect(0, 0, 32, 16)).setTo(cv::Scalar(0, 0, 255));
-    m(cv::Rect(32, 0, 32, 16)).setTo(cv::Scalar(0, 255, 0));
-    m(cv::Rect(0, 16, 32, 16)).setTo(cv::Scalar(255, 0, 0));
-    m(cv::Rect(32, 16, 32, 16)).setTo(cv::Scalar(255, 255, 255));
-    return m;
-}
-
-char colour_at(const Image& img, int x, int y) {
-    PreprocessSpec s;
-    s.input_width = img.width();
-    s.input_height = img.height();
-    s.resize = ResizePolicy::Stretch;
-    s.pixel_scale = 1.0F;
-    std::vector<float> t(s.tensor_size());
-    preprocess(img, s, t.data());
-    const std::size_t plane = static_cast<std::size_t>(s.input_width) * static_cast<std::size_t>(s.input_height);
-    const std::size_t i = static_cast<std::size_t>(y) * static_cast<std::size_t>(s.input_width) + static_cast<std::size_t>(x);
-    const bool r = t[i] > 128;
-    const bool g = t[plane + i] > 128;
-    const bool b = t[2 * plane + i] > 128;
-    if (r && g && b) return 'W';
-    return r ? 'R' : g ? 'G' : b ? 'B' : '?';
-}
-
-std::string corners(const Image& img) {
-    const int w = img.width();
-    const int h = img.height();
-    return {colour_at(img, 4, 4), colour_at(img, w - 5, 4), colour_at(img, 4, h - 5), colour_at(img, w - 5, h - 5)};
-}
-
 // A photo-like 1600x1200 scene: colour fields, shapes, noise.
 cv::Mat scene() {
     cv::Mat m(1200, 1600, CV_8UC3);
@@ -141,22 +109,22 @@ TEST_CASE("HEIC and AVIF decode, with their rotation and mirror transforms appli
                  {5, "RBGW", true},  {6, "BRWG", true},  {7, "WGBR", true},  {8, "GWRB", true}};
     for (const auto& c : cases) {
         INFO("HEIC, orientation " << c.orientation);
-        const Bytes heic = encode_heif(quadrants(), heif_compression_HEVC, c.orientation);
+        const Bytes heic = encode_heif(test::quadrants(), heif_compression_HEVC, c.orientation);
         const Image img = Image::decode(heic.data(), heic.size(), "q.heic");
         CHECK(img.width() == (c.swapped ? 32 : 64));
         CHECK(img.height() == (c.swapped ? 64 : 32));
-        CHECK(corners(img) == c.corners);
+        CHECK(test::corners(img, 4) == c.corners);
     }
-    const Bytes avif = encode_heif(quadrants(), heif_compression_AV1, 6);
+    const Bytes avif = encode_heif(test::quadrants(), heif_compression_AV1, 6);
     const Image img = Image::decode(avif.data(), avif.size(), "q.avif");
     CHECK(img.width() == 32);
     CHECK(img.height() == 64);
-    CHECK(corners(img) == "BRWG");
+    CHECK(test::corners(img, 4) == "BRWG");
     CHECK(sniff_format(std::string(reinterpret_cast<const char*>(avif.data()), kSniffBytes)) == "heif");
 }
 
 TEST_CASE("A HEIC named .jpg decodes by its content; a cut one fails with the reason") {
-    const Bytes heic = encode_heif(quadrants(), heif_compression_HEVC);
+    const Bytes heic = encode_heif(test::quadrants(), heif_compression_HEVC);
     char path[] = "/tmp/img2music_heicXXXXXX.jpg";
     const int fd = ::mkstemps(path, 4);
     REQUIRE(fd >= 0);
@@ -166,7 +134,7 @@ TEST_CASE("A HEIC named .jpg decodes by its content; a cut one fails with the re
     const Image img = Image::load(path);
     std::remove(path);
     CHECK(img.width() == 64);
-    CHECK(corners(img) == "RGBW");
+    CHECK(test::corners(img, 4) == "RGBW");
     CHECK_THROWS_WITH(Image::decode(heic.data(), heic.size() / 2, "cut.heic"), Catch::StartsWith("cut.heic: "));
     CHECK_THROWS_WITH(Image::decode(heic.data(), 40, "head.heic"), Catch::StartsWith("head.heic: not a readable HEIF/AVIF file: "));
     DecodeOptions tight;

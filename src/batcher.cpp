@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <exception>
 #include <mutex>
 #include <thread>
 
@@ -49,13 +50,23 @@ struct Batcher::State {
             }
             for (std::size_t i = 0; i < taken.size(); ++i)
                 std::memcpy(batch.data() + i * tensor_size, taken[i].tensor.data(), tensor_size * sizeof(float));
+            std::vector<std::optional<Prediction>> predictions;
+            std::exception_ptr failure;
             try {
-                std::vector<std::optional<Prediction>> predictions = model.predict_outputs(batch.data(), taken.size());
-                for (std::size_t i = 0; i < taken.size(); ++i) taken[i].promise.set_value(std::move(predictions[i]));
+                predictions = model.predict_outputs(batch.data(), taken.size());
             } catch (...) {
-                for (Item& item : taken) item.promise.set_exception(std::current_exception());
+                failure = std::current_exception();
             }
+            // Before the answers: whoever waits on one then sees the pass counted (no race with
+            // on_batch's own state).
             if (options.on_batch) options.on_batch(taken.size());
+            for (std::size_t i = 0; i < taken.size(); ++i) {
+                if (failure) {
+                    taken[i].promise.set_exception(failure);
+                } else {
+                    taken[i].promise.set_value(std::move(predictions[i]));
+                }
+            }
         }
     }
 };

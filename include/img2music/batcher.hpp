@@ -38,7 +38,7 @@ struct BatcherOptions {
     std::size_t batch_size = 4;                        // images per forward pass, at least 1
     std::chrono::microseconds max_wait{2000};          // the oldest image waits at most this for a batch to fill
     std::size_t max_queue = 64;                        // images waiting for the model, at most
-    std::function<void(std::size_t images)> on_batch;  // after each forward pass, on the inference thread (metrics)
+    std::function<void(std::size_t images)> on_batch;  // after each forward pass, before its answers, on the inference thread (metrics)
 };
 
 class Batcher {

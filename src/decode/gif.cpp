@@ -164,6 +164,8 @@ public:
         if (!gif_) fail(error);
         width_ = gif_->SWidth;
         height_ = gif_->SHeight;
+        if (width_ <= 0 || height_ <= 0)
+            throw InputError(name_, "GIF with an empty screen (" + std::to_string(width_) + "x" + std::to_string(height_) + ")");
     }
     GifFrames(const GifFrames&) = delete;  // giflib holds &memory_
     GifFrames& operator=(const GifFrames&) = delete;

@@ -216,6 +216,11 @@ TEST_CASE("GIF bombs and damage end in one error") {
     CHECK_THROWS_WITH(open_gif_video_in_memory(many, "many.gif"), "many.gif: too many frames in the GIF (more than 10000)");
     CHECK(read_all(make_gif(1, 1, std::vector<Frame>(3000, f))).times.size() == 3000);
 
+    std::string empty = make_gif(1, 1, {f});
+    empty[6] = '\0';  // a 0x1 screen (found by fuzz_gif)
+    CHECK_THROWS_WITH(decode(empty, "empty.gif"), "empty.gif: GIF with an empty screen (0x1)");
+    CHECK_THROWS_WITH(open_gif_video_in_memory(empty, "empty.gif"), "empty.gif: GIF with an empty screen (0x1)");
+
     const std::string gif = make_gif(8, 8, {f});
     CHECK_THROWS_WITH(decode(gif.substr(0, 20), "cut.gif"), Catch::Contains("cut.gif: truncated or corrupt GIF"));
     CHECK_THROWS_WITH(decode(gif.substr(0, 13) + std::string(40, '\x7F'), "junk.gif"),

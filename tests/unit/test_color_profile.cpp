@@ -1,7 +1,8 @@
 // Embedded ICC profiles: a Display P3 profile made here with lcms2, embedded in JPEG (APP2, also
 // split over two segments out of order), PNG (iCCP) and WebP (ICCP); the decoded pixels must be
-// lcms2's own conversion of the raw ones to sRGB. An sRGB or damaged profile leaves pixels alone.
+// lcms2's own conversion of the raw ones to sRGB (HEIF's: test_heif.cpp). An sRGB or damaged profile leaves pixels alone.
 #include "decode/color_profile.hpp"
+#include "display_p3.hpp"
 #include "image_impl.hpp"
 #include "img2music/image.hpp"
 
@@ -20,27 +21,6 @@ namespace {
 
 using Bytes = std::string;
 
-std::string save(cmsHPROFILE profile) {
-    cmsUInt32Number size = 0;
-    REQUIRE(cmsSaveProfileToMem(profile, nullptr, &size));
-    std::string out(size, '\0');
-    REQUIRE(cmsSaveProfileToMem(profile, out.data(), &size));
-    cmsCloseProfile(profile);
-    return out;
-}
-
-// Display P3: DCI-P3 primaries, D65 white, the sRGB transfer curve.
-cmsHPROFILE make_p3() {
-    const cmsCIExyY white = {0.3127, 0.3290, 1.0};
-    const cmsCIExyYTRIPLE primaries = {{0.680, 0.320, 1.0}, {0.265, 0.690, 1.0}, {0.150, 0.060, 1.0}};
-    const cmsFloat64Number srgb_curve[5] = {2.4, 1.0 / 1.055, 0.055 / 1.055, 1.0 / 12.92, 0.04045};
-    cmsToneCurve* curve = cmsBuildParametricToneCurve(nullptr, 4, srgb_curve);
-    cmsToneCurve* curves[3] = {curve, curve, curve};
-    cmsHPROFILE p = cmsCreateRGBProfile(&white, &primaries, curves);
-    cmsFreeToneCurve(curve);
-    return p;
-}
-
 const cv::Vec3b kColour(40, 70, 210);  // BGR: a strong red, inside both gamuts so nothing clips
 
 Bytes encode(const std::string& ext) {
@@ -53,19 +33,6 @@ Bytes encode(const std::string& ext) {
 cv::Vec3b decoded_rgb(const Bytes& file) {
     const Image image = Image::decode(reinterpret_cast<const std::uint8_t*>(file.data()), file.size(), "p3");
     return image.impl().rgb.at<cv::Vec3b>(8, 8);
-}
-
-// lcms2's P3 -> sRGB of one pixel: what the decoder must give.
-cv::Vec3b expected_srgb(const std::string& icc, cv::Vec3b rgb) {
-    cmsHPROFILE src = cmsOpenProfileFromMem(icc.data(), static_cast<cmsUInt32Number>(icc.size()));
-    cmsHPROFILE srgb = cmsCreate_sRGBProfile();
-    cmsHTRANSFORM t = cmsCreateTransform(src, TYPE_RGB_8, srgb, TYPE_RGB_8, INTENT_PERCEPTUAL, 0);
-    cv::Vec3b out;
-    cmsDoTransform(t, rgb.val, out.val, 1);
-    cmsDeleteTransform(t);
-    cmsCloseProfile(src);
-    cmsCloseProfile(srgb);
-    return out;
 }
 
 std::string be16(std::size_t v) { return {static_cast<char>(v >> 8), static_cast<char>(v & 0xFF)}; }
@@ -113,7 +80,7 @@ Bytes webp_with(const Bytes& webp, const std::string& icc) {
 }  // namespace
 
 TEST_CASE("a Display P3 photo is converted to sRGB, whatever the format carrying the profile") {
-    const std::string p3 = save(make_p3());
+    const std::string p3 = display_p3_profile();
     const Bytes jpeg = encode(".jpg");
     const cv::Vec3b raw = decoded_rgb(jpeg);
     const cv::Vec3b want = expected_srgb(p3, raw);
@@ -135,9 +102,9 @@ TEST_CASE("a Display P3 photo is converted to sRGB, whatever the format carrying
 TEST_CASE("an sRGB, damaged or partial profile leaves the pixels as decoded") {
     const Bytes jpeg = encode(".jpg");
     const cv::Vec3b raw = decoded_rgb(jpeg);
-    CHECK(decoded_rgb(jpeg_with(jpeg, save(cmsCreate_sRGBProfile()), 1)) == raw);
+    CHECK(decoded_rgb(jpeg_with(jpeg, save_profile(cmsCreate_sRGBProfile()), 1)) == raw);
     CHECK(decoded_rgb(jpeg_with(jpeg, std::string(600, 'x'), 1)) == raw);
-    const std::string p3 = save(make_p3());
+    const std::string p3 = display_p3_profile();
     const Bytes two = jpeg_with(jpeg, p3, 2);
     const std::size_t second = two.find("\xFF\xE2", 4);  // drop one of the two parts: the profile is unusable
     const Bytes one_missing = two.substr(0, 2) + two.substr(second);

@@ -10,10 +10,10 @@ seconds=${1:-20}
 build=build-fuzz
 CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIMG2MUSIC_FUZZ=ON \
   -DIMG2MUSIC_BUILD_TESTS=OFF -DIMG2MUSIC_BUILD_BENCH=OFF >/dev/null
-cmake --build "$build" -j "$(nproc)" --target fuzz_song_table fuzz_model_metadata fuzz_image fuzz_server_params fuzz_heif fuzz_exif fuzz_video >/dev/null
+cmake --build "$build" -j "$(nproc)" --target fuzz_song_table fuzz_model_metadata fuzz_image fuzz_server_params fuzz_heif fuzz_exif fuzz_video fuzz_gif fuzz_icc >/dev/null
 mkdir -p "$build/artifacts"
 status=0
-for target in song_table model_metadata image server_params heif exif video; do
+for target in song_table model_metadata image server_params heif exif video gif icc; do
   work="$build/corpus/$target"  # grows as the fuzzer learns; the seeds stay untouched
   mkdir -p "$work"
   log="$build/fuzz_$target.log"

@@ -12,7 +12,7 @@ packages=(
   cmake g++ make pkg-config help2man
   libtorch-dev libopencv-dev libeigen3-dev nlohmann-json3-dev libcli11-dev catch2 libcsv-dev nettle-dev libutfcpp-dev
   libcpp-httplib-dev   # img2music serve
-  libturbojpeg0-dev libheif-dev   # image decoding: scaled JPEG; HEIC/AVIF (libheif1 brings the libde265, dav1d and aom decoders)
+  libturbojpeg0-dev libheif-dev libgif-dev liblcms2-dev zlib1g-dev   # image decoding: scaled JPEG; HEIC/AVIF (libheif1 brings the libde265, dav1d and aom decoders); GIF; ICC profiles
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev   # video (src/decode/ffmpeg_video.cpp)
   python3 python3-numpy python3-torch python3-torchvision python3-opencv python3-sklearn python3-pandas python3-pil
   clang libclang-rt-14-dev   # scripts/fuzz.sh: libFuzzer, ASan, UBSan

@@ -164,7 +164,7 @@ std::optional<Input> DirectoryWalker::next() {
             continue;
         }
         // Detected once, here: by content, then (a file too short or unreadable) by name.
-        const MediaKind kind = media_kind(path, read_head(path, kSniffBytes));
+        const MediaKind kind = media_kind_of_file(path);
         if (kind != MediaKind::Other) {
             ++s.images;
             Input found{path, std::nullopt};

@@ -1,5 +1,6 @@
 #include "img2music/image.hpp"
 
+#include "decode/color_profile.hpp"
 #include "decode/image_codec.hpp"
 #include "file_util.hpp"
 #include "image_impl.hpp"
@@ -100,6 +101,7 @@ Image Image::decode(const std::uint8_t* data, std::size_t size, const std::strin
     }
     auto impl = std::make_shared<Impl>();
     impl->rgb = to_rgb8(decoded, name);
+    to_srgb(impl->rgb, codec.icc_profile(data, size));
     return Image(std::move(impl));
 }
 
@@ -136,7 +138,6 @@ Image Image::thumbnail(int longest_side) const {
 }
 
 void set_image_threads(int n) { cv::setNumThreads(n); }
-
 
 std::string image_backend_version() { return std::string("OpenCV ") + CV_VERSION; }
 

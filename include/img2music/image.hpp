@@ -1,11 +1,12 @@
 // Image decoding and preprocessing. OpenCV stays behind a pimpl.
 //
-// Decoding turns any supported file (JPEG, PNG, WebP, TIFF, BMP, PNM; GIF is
-// recognised and refused with a clear reason: Debian's OpenCV has no GIF
-// decoder) into 8-bit RGB as it is meant to be seen: EXIF orientation applied
+// Decoding turns any supported file (JPEG, PNG, HEIC, AVIF, WebP, GIF, TIFF,
+// BMP, PNM) into 8-bit sRGB as it is meant to be seen: EXIF orientation applied
 // (JPEG, PNG eXIf, WebP, TIFF); grey, palette, 16-bit and alpha images
-// converted (alpha composited over white; 16-bit scaled by 1/257). The format is
-// told by the content, not the file name.
+// converted (alpha composited over white; 16-bit scaled by 1/257); an embedded
+// ICC profile (JPEG, PNG, WebP, HEIF) converted to sRGB. A GIF decodes as its
+// first frame (an animated GIF file is read as a video: media.hpp). The format
+// is told by the content, not the file name.
 //
 // Big photos cost what a small one costs: given DecodeOptions (from the model's
 // PreprocessSpec, decode_options_for), a JPEG is decoded with libjpeg's DCT

@@ -22,7 +22,8 @@ constexpr std::size_t kSniffBytes = 32;
 MediaKind media_kind(const std::string& path, std::string_view first_bytes);
 
 // media_kind of the file at `path`, reading its first kSniffBytes (none when it cannot be read:
-// the name decides, and reading it later reports why). A directory is Other.
+// the name decides, and reading it later reports why). A directory is Other. An animated GIF
+// (more than one frame, counted in the file) is a Video; media_kind alone says Image for it.
 MediaKind media_kind_of_file(const std::string& path);
 
 // The codec or decoder that recognises a file's first bytes ("jpeg", "png", "gif", "heif", "webp",

@@ -4,6 +4,7 @@
 // write both). An embedded thumbnail is decoded instead of the full image when it covers what
 // the caller needs: a 12-megapixel HEVC grid costs libheif most of a second, a thumbnail a
 // few milliseconds. HDR (10/12-bit) images are converted to 8 bits by libheif.
+#include "decode/color_profile.hpp"
 #include "decode/image_codec.hpp"
 #include "img2music/error.hpp"
 
@@ -96,6 +97,21 @@ public:
                     static_cast<std::uint32_t>(std::max(0, heif_image_handle_get_height(p.primary.get())))};
         } catch (const InputError&) {
             return {0, 0};  // decode() says why
+        }
+    }
+    // The primary image's ICC profile ("prof" or "rICC"); an nclx description is not one.
+    std::string icc_profile(const std::uint8_t* data, std::size_t size) const override {
+        try {
+            const Parsed p = parse(data, size, "");
+            const heif_color_profile_type type = heif_image_handle_get_color_profile_type(p.primary.get());
+            if (type != heif_color_profile_type_prof && type != heif_color_profile_type_rICC) return {};
+            std::string icc(heif_image_handle_get_raw_color_profile_size(p.primary.get()), '\0');
+            if (icc.empty() || icc.size() > kMaxIccBytes ||
+                heif_image_handle_get_raw_color_profile(p.primary.get(), icc.data()).code != heif_error_Ok)
+                return {};
+            return icc;
+        } catch (const InputError&) {
+            return {};
         }
     }
     cv::Mat decode(const std::uint8_t* data, std::size_t size, const std::string& name, const DecodeOptions& options) const override {

@@ -39,6 +39,13 @@ public:
     virtual std::pair<std::uint32_t, std::uint32_t> declared_size(const std::uint8_t* /*data*/, std::size_t /*size*/) const {
         return {0, 0};
     }
+    // True when the file at `path`, which sniff() recognised, is an animation that img2music
+    // reads as a video (a GIF of more than one frame). Reads the file (boundedly); false when it
+    // cannot. Asked by media_kind_of_file only, so that the decision is made once, by content.
+    virtual bool is_animation(const std::string& /*path*/) const { return false; }
+    // The embedded ICC colour profile (color_profile.hpp), "" when none: Image::decode converts
+    // the decoded pixels from it to sRGB.
+    virtual std::string icc_profile(const std::uint8_t* /*data*/, std::size_t /*size*/) const { return {}; }
     // The decoded pixels as displayed (orientation applied), in any OpenCV layout (BGR order,
     // 1-4 channels, 8/16-bit or float); image.cpp converts them to RGB8. May be smaller than
     // the image when still at least options.min_width x min_height (image.hpp). Called only

@@ -3,6 +3,7 @@
 // smallest M/8 size that still covers what the caller needs with kScaledDecodeMargin (a
 // 12-megapixel photo for a 320-pixel model input decodes at 1/4 of each side), then turned as
 // its EXIF orientation says. CMYK and YCCK JPEGs (rare: print workflows) go through OpenCV.
+#include "decode/color_profile.hpp"
 #include "decode/exif.hpp"
 #include "decode/image_codec.hpp"
 #include "img2music/error.hpp"
@@ -69,6 +70,7 @@ public:
         }
         return {0, 0};
     }
+    std::string icc_profile(const std::uint8_t* data, std::size_t size) const override { return jpeg_icc_profile(data, size); }
     cv::Mat decode(const std::uint8_t* data, std::size_t size, const std::string& name, const DecodeOptions& options) const override {
         if (!has_end_marker(data, size)) throw InputError(name, "truncated JPEG (no end-of-image marker)");
         const int orientation = jpeg_orientation(data, size);

@@ -35,7 +35,11 @@ MediaKind media_kind(const std::string& path, std::string_view first_bytes) {
 MediaKind media_kind_of_file(const std::string& path) {
     struct stat info {};
     if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) return MediaKind::Other;
-    return media_kind(path, read_head(path, kSniffBytes));
+    const std::string head = read_head(path, kSniffBytes);
+    const MediaKind kind = media_kind(path, head);
+    // The first bytes cannot tell an animation (a video) from a still image of the same format.
+    if (kind == MediaKind::Image && image_codec_for(head).is_animation(path)) return MediaKind::Video;
+    return kind;
 }
 
 }  // namespace img2music

@@ -1,7 +1,8 @@
 // The formats OpenCV decodes with little to add (WebP, TIFF, BMP, binary PNM), and the generic
 // codec for content no codec recognises (OpenCV's own detection decides, or it is refused).
 // Each states its header's size for the bomb guard where that is a few bytes away, and its
-// EXIF orientation where it carries one; alpha and 16-bit depth are kept for image.cpp.
+// EXIF orientation and ICC profile where it carries them; alpha and 16-bit depth are kept for image.cpp.
+#include "decode/color_profile.hpp"
 #include "decode/exif.hpp"
 #include "decode/image_codec.hpp"
 
@@ -14,6 +15,7 @@ using Sniff = bool (*)(std::string_view head);
 using Size = std::pair<std::uint32_t, std::uint32_t>;
 using DeclaredSize = Size (*)(const std::uint8_t* data, std::size_t size);
 using Orientation = int (*)(const std::uint8_t* data, std::size_t size);
+using IccProfile = std::string (*)(const std::uint8_t* data, std::size_t size);
 
 std::uint32_t le16(const std::uint8_t* p) { return p[0] | (std::uint32_t{p[1]} << 8U); }
 std::uint32_t le24(const std::uint8_t* p) { return le16(p) | (std::uint32_t{p[2]} << 16U); }
@@ -21,12 +23,16 @@ std::uint32_t le32(const std::uint8_t* p) { return le24(p) | (std::uint32_t{p[3]
 
 class OpenCvCodec : public ImageCodec {
 public:
-    OpenCvCodec(std::string_view format, Sniff recognises, DeclaredSize size = nullptr, Orientation orientation = nullptr)
-        : name_(format), sniff_(recognises), size_(size), orientation_(orientation) {}
+    OpenCvCodec(std::string_view format, Sniff recognises, DeclaredSize size = nullptr, Orientation orientation = nullptr,
+                IccProfile icc = nullptr)
+        : name_(format), sniff_(recognises), size_(size), orientation_(orientation), icc_(icc) {}
     std::string_view name() const override { return name_; }
     bool sniff(std::string_view head) const override { return sniff_(head); }
     Size declared_size(const std::uint8_t* data, std::size_t size) const override {
         return size_ != nullptr ? size_(data, size) : Size{0, 0};
+    }
+    std::string icc_profile(const std::uint8_t* data, std::size_t size) const override {
+        return icc_ != nullptr ? icc_(data, size) : std::string();
     }
     cv::Mat decode(const std::uint8_t* data, std::size_t size, const std::string& name, const DecodeOptions& /*options*/) const override {
         const cv::Mat stored = imdecode_or_throw(data, size, cv::IMREAD_UNCHANGED, name);  // UNCHANGED: orientation not applied
@@ -38,6 +44,7 @@ private:
     Sniff sniff_;
     DeclaredSize size_;
     Orientation orientation_;
+    IccProfile icc_;
 };
 
 // The canvas of a simple (VP8, VP8L) or extended (VP8X) WebP.
@@ -65,7 +72,8 @@ Size tiff_size(const std::uint8_t* d, std::size_t n) { return {tiff_ifd0_value(d
 
 const ImageCodec& webp_codec() {
     static const OpenCvCodec codec(
-        "webp", [](std::string_view h) { return has_at(h, 0, "RIFF") && has_at(h, 8, "WEBP"); }, webp_size, webp_orientation);
+        "webp", [](std::string_view h) { return has_at(h, 0, "RIFF") && has_at(h, 8, "WEBP"); }, webp_size, webp_orientation,
+        webp_icc_profile);
     return codec;
 }
 

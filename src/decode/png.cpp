@@ -1,5 +1,6 @@
 // PNG: the IHDR size for the bomb guard; alpha and 16-bit depth kept for image.cpp's
 // conversion; the eXIf chunk's orientation applied.
+#include "decode/color_profile.hpp"
 #include "decode/exif.hpp"
 #include "decode/image_codec.hpp"
 
@@ -21,6 +22,7 @@ public:
         };
         return {be32(16), be32(20)};
     }
+    std::string icc_profile(const std::uint8_t* data, std::size_t size) const override { return png_icc_profile(data, size); }
     cv::Mat decode(const std::uint8_t* data, std::size_t size, const std::string& name, const DecodeOptions& /*options*/) const override {
         return apply_orientation(imdecode_or_throw(data, size, cv::IMREAD_UNCHANGED, name), png_orientation(data, size));
     }

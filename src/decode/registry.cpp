@@ -13,6 +13,7 @@ const ImageCodec& tiff_codec();
 const ImageCodec& bmp_codec();
 const ImageCodec& pnm_codec();
 const ImageCodec& generic_image_codec();
+const VideoDecoder& gif_video_decoder();     // gif.cpp: animated GIFs
 const VideoDecoder& ffmpeg_video_decoder();  // ffmpeg_video.cpp
 
 const std::vector<const ImageCodec*>& image_codecs() {
@@ -31,7 +32,7 @@ const ImageCodec& image_codec_for(std::string_view head) {
 }
 
 const std::vector<const VideoDecoder*>& video_decoders() {
-    static const std::vector<const VideoDecoder*> all = {&ffmpeg_video_decoder()};
+    static const std::vector<const VideoDecoder*> all = {&gif_video_decoder(), &ffmpeg_video_decoder()};
     return all;
 }
 
@@ -39,7 +40,7 @@ const VideoDecoder& video_decoder_for(std::string_view head) {
     for (const VideoDecoder* d : video_decoders()) {
         if (d->sniff(head)) return *d;
     }
-    return *video_decoders().front();
+    return ffmpeg_video_decoder();  // the containers FFmpeg knows beyond what is sniffed
 }
 
 }  // namespace img2music

@@ -64,12 +64,14 @@ public:
     virtual std::unique_ptr<VideoStream> open(const std::string& path) const = 0;
 };
 
-// Every decoder, in the order they are asked; the first is also the one for files none sniffs.
+// Every decoder, in the order they are asked; FFmpeg's is also the one for files none sniffs.
 const std::vector<const VideoDecoder*>& video_decoders();
 
 const VideoDecoder& video_decoder_for(std::string_view head);
 
 // FFmpeg reading `bytes` from memory (the fuzz target; uploads). Throws InputError(name, reason).
 std::unique_ptr<VideoStream> open_ffmpeg_video_in_memory(std::string bytes, const std::string& name);
+// An animated GIF from memory (gif.cpp; the fuzz target). Throws InputError(name, reason).
+std::unique_ptr<VideoStream> open_gif_video_in_memory(std::string bytes, const std::string& name);
 
 }  // namespace img2music

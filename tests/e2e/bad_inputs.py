@@ -7,6 +7,7 @@ the same promises (docs/reliability.md):
   - for an image, the inputs around it are unaffected: one record per input, in order.
   usage: bad_inputs.py BINARY PROJECT_DIR
 """
+import io
 import json
 import os
 import re
@@ -107,12 +108,37 @@ def image_cases(d):
     add("CMYK JPEG", "cmyk.jpg", pil("JPEG", "CMYK", color=(10, 200, 30, 0)), None)
     add("palette PNG", "pal.png", pil("PNG", "P", color=3), None)
     add("multi-frame TIFF", "multi.tiff", pil("TIFF", "RGB", frames=True), None)
-    add("multi-frame GIF", "anim.gif", pil("GIF", "RGB"), "GIF images are not supported")
+    add("multi-frame GIF", "anim.gif", pil("GIF", "RGB"), None)  # a short video: one segment record
+    gif_cases(rng, add)
     heic_cases(d, photo, add)
     add("name with spaces", "my holiday photo.png", png, None)
     add("name with a newline", "new\nline.png", png, None)
     add("UTF-8 name", "café_日本.jpg", jpg, None)
     return cases
+
+
+def raw_gif(width, height, frames):
+    """A GIF of `frames` 1x1 frames (palette index 0, 0.1 s each) on a width x height screen."""
+    head = b"GIF89a" + struct.pack("<HHBBB", width, height, 0x80, 0, 0) + b"\xff\x00\x00\x00\x00\xff"
+    frame = b"\x21\xf9\x04\x00\x0a\x00\x00\x00" + b"\x2c" + struct.pack("<HHHHB", 0, 0, 1, 1, 0) + b"\x02\x02\x44\x01\x00"
+    return head + frame * frames + b"\x3b"
+
+
+def gif_cases(rng, add):
+    buf = io.BytesIO()
+    Image.fromarray(rng.randint(0, 255, (64, 80, 3), np.uint8)).save(buf, format="GIF")
+    still = buf.getvalue()
+    corrupt = "truncated or corrupt GIF"
+    add("still GIF", "still.gif", still, None)
+    add("GIF named .jpg", "really_gif.jpg", still, None)
+    add("truncated GIF", "cut.gif", still[: len(still) // 2], corrupt)
+    add("GIF header only", "head.gif", still[:13], corrupt)
+    add("GIF with garbage after the header", "junk.gif", still[:13 + 768] + b"\x7f" + rng.bytes(2000), corrupt)
+    add("GIF bomb 65535x65535", "bomb.gif", raw_gif(65535, 65535, 1), r"image too large: 65535x65535 pixels .*refused before decoding$")
+    add("animated GIF bomb 65535x65535", "bomb_anim.gif", raw_gif(65535, 65535, 2), r"image too large: 65535x65535 pixels .*refused before decoding$")
+    add("GIF with 3000 frames", "frames3000.gif", raw_gif(1, 1, 3000), None)
+    add("GIF with 12000 frames", "frames12000.gif", raw_gif(1, 1, 12000), r"too many frames in the GIF \(more than 10000\)$")
+    add("animated GIF too much work", "work.gif", raw_gif(16000, 16000, 8), r"GIF animation too large")
 
 
 def heif_enc(d, photo, args, name):

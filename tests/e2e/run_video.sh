@@ -79,6 +79,19 @@ check "sequence one segment" "len(recs) == 1 and recs[0]['input'] == '$tmp/seq' 
 run --top 1 -f jsonl --sequence --fps 1 --every 2 --frames "$tmp/seq" >"$tmp/out" 2>"$tmp/err" && pass || fail "sequence every exit $?"
 check "sequence sampled every 2 s" "[r['frame'] for r in recs] == [0, 2]"
 
+# --- an animated GIF is a short video (its frames at their own delays), a still GIF an image ---
+# Generated here (PIL): red 0.5 s, green 0.3 s, red 0.2 s; named .png to show detection by content.
+py "from PIL import Image
+fr = [Image.new('RGB', (24, 16), c) for c in ('red', 'green', 'red')]
+fr[0].save('$tmp/anim.png', format='GIF', save_all=True, append_images=fr[1:], duration=[500, 300, 200])
+Image.new('RGB', (24, 16), 'red').save('$tmp/still.gif')"
+run --top 2 -f jsonl "$tmp/anim.png" "$tmp/still.gif" >"$tmp/out" 2>"$tmp/err" && pass || fail "gif exit $?: $(cat "$tmp/err")"
+check "animated GIF one segment" "len(recs) == 2 and (recs[0]['segment'], recs[0]['start'], recs[0]['end']) == (0, 0.0, 1.0)"
+check "still GIF an image" "'segment' not in recs[1] and recs[1]['valence'] > 0.9"
+run --top 1 -f jsonl --frames --every 0.1 "$tmp/anim.png" >"$tmp/out" 2>"$tmp/err" && pass || fail "gif frames exit $?: $(cat "$tmp/err")"
+check "animated GIF frames at their delays" "[(r['frame'], r['time']) for r in recs] == [(0, 0.0), (1, 0.5), (2, 0.8)]"
+check "animated GIF frame colours" "[r['valence'] > 0.9 for r in recs] == [True, False, True]"
+
 # --- flags are checked ---
 for bad in "--every 0" "--every -1" "--fps 0" "--min-segment -5"; do
     # shellcheck disable=SC2086

@@ -1,5 +1,7 @@
 // HEIC and AVIF (libheif): files made here with libheif's own encoders (x265, aom), with
 // rotation/mirror transforms and thumbnails.
+#include "display_p3.hpp"
+#include "image_impl.hpp"
 #include "img2music/error.hpp"
 #include "img2music/image.hpp"
 #include "img2music/media.hpp"
@@ -45,7 +47,8 @@ HeifImagePtr to_heif_image(const cv::Mat& bgr) {
 // `bgr` encoded as HEIC or AVIF whose transforms (irot/imir) say `orientation` (EXIF numbering),
 // with a thumbnail fitting `thumbnail_box` when > 0, scaled down with area averaging as a
 // camera does (libheif's own thumbnails are nearest-neighbour samples).
-Bytes encode_heif(const cv::Mat& bgr, heif_compression_format format, int orientation = 1, int thumbnail_box = 0) {
+Bytes encode_heif(const cv::Mat& bgr, heif_compression_format format, int orientation = 1, int thumbnail_box = 0,
+                  const std::string& icc = {}) {
     std::unique_ptr<heif_context, void (*)(heif_context*)> ctx(heif_context_alloc(), heif_context_free);
     heif_encoder* raw_encoder = nullptr;
     require_ok(heif_context_get_encoder_for_format(ctx.get(), format, &raw_encoder));
@@ -54,6 +57,7 @@ Bytes encode_heif(const cv::Mat& bgr, heif_compression_format format, int orient
     if (format == heif_compression_HEVC) heif_encoder_set_parameter_string(encoder.get(), "preset", "ultrafast");
     if (format == heif_compression_AV1) heif_encoder_set_parameter_integer(encoder.get(), "speed", 9);
     const HeifImagePtr image = to_heif_image(bgr);
+    if (!icc.empty()) require_ok(heif_image_set_raw_color_profile(image.get(), "prof", icc.data(), icc.size()));
     std::unique_ptr<heif_encoding_options, void (*)(heif_encoding_options*)> options(heif_encoding_options_alloc(),
                                                                                      heif_encoding_options_free);
     options->image_orientation = static_cast<heif_orientation>(orientation);
@@ -172,4 +176,17 @@ TEST_CASE("A HEIC's thumbnail stands in for it when it covers the model's input,
         WARN("HEIC thumbnail vs full image, orientation " << orientation << ": valence " << va[0]->valence - va[1]->valence << ", arousal "
                                                           << va[0]->arousal - va[1]->arousal);
     }
+}
+
+TEST_CASE("a HEIC with a Display P3 profile is converted to sRGB") {
+    const cv::Mat block(16, 16, CV_8UC3, cv::Scalar(40, 70, 210));  // BGR: a strong red inside both gamuts
+    const Bytes plain = encode_heif(block, heif_compression_HEVC);
+    const Bytes p3 = encode_heif(block, heif_compression_HEVC, 1, 0, display_p3_profile());
+    const Image raw = Image::decode(plain.data(), plain.size(), "plain.heic");
+    const Image converted = Image::decode(p3.data(), p3.size(), "p3.heic");
+    const cv::Vec3b raw_px = raw.impl().rgb.at<cv::Vec3b>(8, 8);
+    const cv::Vec3b want = expected_srgb(display_p3_profile(), raw_px);
+    INFO("raw " << raw_px << " want " << want);
+    REQUIRE(cv::norm(raw_px, want, cv::NORM_INF) > 10);
+    CHECK(cv::norm(converted.impl().rgb.at<cv::Vec3b>(8, 8), want, cv::NORM_INF) <= 1);
 }

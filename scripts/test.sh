@@ -30,7 +30,9 @@ echo "test: unit and end-to-end tests under AddressSanitizer + UndefinedBehavior
 BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo CMAKE_ARGS="-DIMG2MUSIC_SANITIZE=ON -DIMG2MUSIC_BUILD_BENCH=OFF" scripts/setup.sh
 # LeakSanitizer's tracer itself crashes at exit once LibTorch has started its OpenMP threads,
 # so runs of real models (shipped, exports) keep ASan and UBSan but not leak checking.
-(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+# tests/lsan.supp: leaks inside third-party libraries the tests use (each says which and why).
+lsan_suppressions="$PWD/tests/lsan.supp"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS="suppressions=$lsan_suppressions" UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --output-on-failure -j "$(nproc)" -R "unit|e2e" -E "shipped|preprocess|exports")
 (cd build-asan && ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --output-on-failure -j "$(nproc)" -R "shipped|exports")

@@ -19,7 +19,7 @@ for target in song_table model_metadata image server_params heif exif video gif 
   log="$build/fuzz_$target.log"
   # OpenCV's own pixel limit, read once when it is loaded (the launcher sets it for img2music):
   # the backstop for formats without a declared size, kept small so a valid huge image is cheap.
-  if OPENCV_IO_MAX_IMAGE_PIXELS=16777216 ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 "$build/fuzz_$target" "$work" "tests/fuzz/corpus/$target" \
+  if OPENCV_IO_MAX_IMAGE_PIXELS=16777216 ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp" "$build/fuzz_$target" "$work" "tests/fuzz/corpus/$target" \
       -max_total_time="$seconds" -timeout=10 -rss_limit_mb=3072 -print_final_stats=1 \
       -artifact_prefix="$build/artifacts/$target-" >"$log" 2>&1; then
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")

@@ -122,11 +122,4 @@ bool VideoReader::truncated() const {
            !(s.info.duration > 0.0 && decoded_duration() + 1.5 * frame >= s.info.duration);
 }
 
-Image VideoReader::frame_at(const std::string& path, double seconds) {
-    Image frame;
-    if (!open_stream(path)->frame_near(seconds, &frame))
-        throw InputError(path, "cannot decode a frame near " + std::to_string(seconds) + " s");
-    return frame;
-}
-
 }  // namespace img2music

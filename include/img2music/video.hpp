@@ -80,10 +80,6 @@ public:
     // True when decoding stopped before the frame count the container promised (a cut file).
     bool truncated() const;
 
-    // Seeks and decodes the frame nearest `seconds` (for thumbnails; not frame-exact in every
-    // container). Throws InputError when it cannot.
-    static Image frame_at(const std::string& path, double seconds);
-
 private:
     struct State;
     std::unique_ptr<State> state_;

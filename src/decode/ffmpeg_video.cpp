@@ -196,19 +196,6 @@ public:
         return true;
     }
 
-    bool frame_near(double seconds, Image* frame) override {
-        const auto target = static_cast<std::int64_t>(std::max(0.0, seconds) / time_base_) + start_;
-        if (av_seek_frame(format_.get(), index_, target, AVSEEK_FLAG_BACKWARD) < 0) return false;
-        avcodec_flush_buffers(codec_.get());
-        draining_ = false;
-        bool any = false;
-        while (decode_next(nullptr)) {
-            any = true;
-            if (frame_seconds() + kTimeTolerance >= seconds) break;
-        }
-        return any && retrieve(frame);
-    }
-
     bool plan_samples(double interval) override {
         interval_ = interval;
         planning_ = true;

@@ -355,16 +355,6 @@ public:
         return true;
     }
 
-    bool frame_near(double seconds, Image* frame) override {
-        double t = 0.0;
-        bool any = false;
-        while (grab(&t)) {
-            any = true;
-            if (time_ > seconds) break;  // this frame is shown at `seconds`
-        }
-        return any && retrieve(frame);
-    }
-
     void set_cover_side(int side) override { cover_side_ = side; }
 
 private:

@@ -29,8 +29,6 @@ public:
     virtual bool grab(double* seconds) = 0;
     // The frame last grabbed, as RGB; false when it does not decode.
     virtual bool retrieve(Image* frame) = 0;
-    // Seeks near `seconds` and decodes that frame; false when it cannot.
-    virtual bool frame_near(double seconds, Image* frame) = 0;
 
     // Optional, with defaults for decoders that do not have them:
     // retrieve() may return frames scaled down (aspect kept) so that the shorter side is `side`

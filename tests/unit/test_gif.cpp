@@ -167,10 +167,6 @@ TEST_CASE("an animated GIF is a video: frames at their own delays") {
     CHECK(rgb_at(frames.images[1], 0, 0) == kGreenRgb);
     CHECK(rgb_at(frames.images[2], 0, 0) == kBlueRgb);
 
-    Image near;
-    REQUIRE(open_gif_video_in_memory(gif, "anim.gif")->frame_near(0.55, &near));
-    CHECK(rgb_at(near, 0, 0) == kGreenRgb);
-
     // Decided by content, once: the animation is a Video, a one-frame GIF an Image, named .png both.
     const TempFile animated(gif);
     CHECK(media_kind_of_file(animated.path) == MediaKind::Video);

@@ -120,11 +120,6 @@ TEST_CASE("Video: a file cut short ends early, with what decodes kept") {
     std::remove(cut.c_str());
 }
 
-TEST_CASE("Video: frame_at seeks to a time") {
-    const TempVideo video("MJPG", ".avi", 10.0, 50);
-    CHECK(std::abs(grey_of(VideoReader::frame_at(video.path, 2.0)) - 80) <= 8);
-}
-
 namespace {
 
 // A video written by the ffmpeg CLI (installed for the tests by scripts/test.sh): 3 s at 10 fps,

@@ -1,7 +1,7 @@
 // Raw forward-pass throughput of a model: the compute bound for the whole-process benchmark.
 // Not a test: bench/run.sh runs it and compares `img2music` with it.
 //
-//   usage: forward_bench MODEL [--batch N] [--batches N] [--warmup N] [--threads N]
+//   usage: forward_bench MODEL [--batch N] [--batches N] [--warmup N] [--threads N] [--precision auto|float32|bfloat16]
 //     --batch    images per forward pass (default 8, img2music's default --batch-size)
 //     --batches  timed forward passes (default 40)
 //     --warmup   untimed passes first: oneDNN picks kernels and the allocator fills its
@@ -39,10 +39,14 @@ struct Args {
     int batches = 40;
     int warmup = 3;
     int threads = 0;
+    img2music::Precision precision = img2music::Precision::automatic;
 };
 
 [[noreturn]] void usage(const char* why) {
-    std::fprintf(stderr, "forward_bench: %s\nusage: forward_bench MODEL [--batch N] [--batches N] [--warmup N] [--threads N]\n", why);
+    std::fprintf(stderr,
+                 "forward_bench: %s\nusage: forward_bench MODEL [--batch N] [--batches N] [--warmup N] [--threads N] [--precision "
+                 "auto|float32|bfloat16]\n",
+                 why);
     std::exit(2);
 }
 
@@ -64,6 +68,16 @@ Args parse(int argc, char** argv) {
             a.batches = parse_int(argv[++i], 1);
         } else if (arg == "--warmup" && has_value) {
             a.warmup = parse_int(argv[++i], 0);
+        } else if (arg == "--precision" && has_value) {
+            const std::string p = argv[++i];
+            if (p == "auto")
+                a.precision = img2music::Precision::automatic;
+            else if (p == "float32")
+                a.precision = img2music::Precision::float32;
+            else if (p == "bfloat16")
+                a.precision = img2music::Precision::bfloat16;
+            else
+                usage("--precision: auto, float32 or bfloat16");
         } else if (arg == "--threads" && has_value) {
             a.threads = parse_int(argv[++i], 0);
         } else if (!arg.empty() && arg[0] != '-' && a.model.empty()) {
@@ -83,7 +97,7 @@ int main(int argc, char** argv) {
     const Args a = parse(argc, argv);
     try {
         configure_process(a.threads);  // before the model is loaded, as the CLI does
-        const VaModel model = VaModel::load(a.model);
+        const VaModel model = VaModel::load(a.model, "", a.precision);
         const std::size_t per_image = model.metadata().preprocess.tensor_size();
         const std::size_t n = static_cast<std::size_t>(a.batch);
 
@@ -112,9 +126,9 @@ int main(int argc, char** argv) {
         const char* policy = std::getenv("OMP_WAIT_POLICY");
         std::printf(
             "images_per_s=%.2f batch=%d batches=%d warmup=%d seconds=%.3f median_batch_s=%.4f threads=%d omp_wait_policy=%s valid=%zu "
-            "model=%s\n",
+            "model=%s precision=%s\n",
             images / seconds, a.batch, a.batches, a.warmup, seconds, median, a.threads, policy != nullptr ? policy : "default", valid,
-            model.metadata().name.c_str());
+            model.metadata().name.c_str(), model.precision() == Precision::bfloat16 ? "bfloat16" : "float32");
         return 0;
     } catch (const Error& e) {
         std::fprintf(stderr, "forward_bench: %s\n", e.what());

@@ -10,7 +10,7 @@
 #
 # Environment (all optional):
 #   BENCH_QUICK=1        the quick sizes above
-#   BENCH_SECTIONS       which tables, any of: songs throughput cold rss video server photos (default: all)
+#   BENCH_SECTIONS       which tables, any of: songs throughput precision cold rss video server photos (default: all)
 #   BENCH_PHOTOS, BENCH_HEIC   how many 12 MP JPEGs and HEICs the photos section uses (200, 20)
 #   BENCH_VIDEO_SECONDS  the video's length (default 600, quick 60): generating 10 minutes of
 #                        1080p H.264 takes about 35 minutes on 2 busy cores
@@ -38,7 +38,7 @@ bin=$build/img2music
 cache=$build/bench
 shared=${IMG2MUSIC_SHARED:-../shared}
 oasis=$shared/data/oasis/images
-sections=" ${BENCH_SECTIONS:-songs throughput cold rss video server photos} "
+sections=" ${BENCH_SECTIONS:-songs throughput precision cold rss video server photos} "
 quick=${BENCH_QUICK:-0}
 cores=$(nproc)
 
@@ -311,6 +311,55 @@ section_throughput() {
   echo
 }
 
+# --- (a2) precision: float32 against bfloat16 ---------------------------------------------
+
+# The model's convolutions in float32 and in bfloat16 (--precision), each beside the other in the
+# same run: the raw forward pass at batch 1 (a server's request) and 4 (the CLI's batch for the
+# 320 px model), the whole CLI on the OASIS images, and how far the answers move.
+section_precision() {
+  local list=$tmp/list_precision p b line ips wall_f32="" wall_b16=""
+  echo "## (a2) Precision: the convolutions in float32 and in bfloat16"
+  echo
+  if ! line=$("$build/bench/forward_bench" models/img2music.pt --batch 1 --batches 3 --warmup 1 --precision bfloat16 2>&1); then
+    echo "bfloat16 does not run on this CPU ($(tail -n 1 <<<"$line" | cut -c1-160)): float32 only, nothing to compare."
+    echo
+    return 0
+  fi
+  echo "Raw forward pass (forward_bench, shipped model, random batches in memory, median of the timed batches):"
+  echo
+  echo "| batch | float32 (ms per batch) | bfloat16 (ms per batch) | speed-up |"
+  echo "|---:|---:|---:|---:|"
+  for b in 1 4; do
+    local ms_f32="" ms_b16=""
+    for p in float32 bfloat16; do
+      line=$("$build/bench/forward_bench" models/img2music.pt --batch "$b" --batches "$raw_batches" --warmup 3 --precision "$p" 2>/dev/null) || line=""
+      ips=$(sed -n 's/.* median_batch_s=\([0-9.]*\) .*/\1/p' <<<"$line")
+      if [ "$p" = float32 ]; then ms_f32=$(calc %.1f "1000 * ${ips:-0}"); else ms_b16=$(calc %.1f "1000 * ${ips:-0}"); fi
+    done
+    echo "| $b | $ms_f32 | $ms_b16 | $(calc %.2f "$ms_f32 / $ms_b16")× |"
+  done
+  echo
+  first_images "$n_images" >"$list"
+  warm_cache "$list"
+  echo "| \`img2music - --top 10 -f jsonl --precision P\` | images | wall | images/s | peak RSS |"
+  echo "|---|---:|---:|---:|---:|"
+  for p in float32 bfloat16; do
+    run_timed "$list" "$tmp/precision_$p.jsonl" "$tmp/precision.err" "$bin" - --top 10 -f jsonl --precision "$p"
+    if [ "$STATUS" != 0 ]; then
+      echo "| $p | $n_images | n/a (exit $STATUS: $(reason "$tmp/precision.err")) | | |"
+      continue
+    fi
+    if [ "$p" = float32 ]; then wall_f32=$WALL; else wall_b16=$WALL; fi
+    echo "| $p | $n_images | $(calc %.2f "$WALL") s | $(calc %.1f "$n_images / $WALL") | $RSS_MB MB |"
+  done
+  echo
+  if [ -n "$wall_f32" ] && [ -n "$wall_b16" ]; then
+    echo "bfloat16 against float32, whole runs: $(calc %.2f "$wall_f32 / $wall_b16")× faster; answers:" \
+      "$(/usr/bin/python3 bench/compare_outputs.py "$tmp/precision_bfloat16.jsonl" "$tmp/precision_float32.jsonl" || true)."
+    echo
+  fi
+}
+
 # --- (b) cold start ----------------------------------------------------------------------
 
 # cold_row LABEL GOAL CMD...: median, min and max wall time of $cold_runs runs, after one
@@ -466,6 +515,7 @@ main() {
   print_header
   want songs && section_songs
   want throughput && section_throughput
+  want precision && section_precision
   want cold && section_cold
   want rss && section_rss
   want video && section_video

@@ -359,7 +359,7 @@ Engine& Engine::operator=(Engine&&) noexcept = default;
 Engine::~Engine() = default;
 
 Engine Engine::load(const EngineConfig& config) {
-    VaModel model = VaModel::load(config.model, config.model_sha256);
+    VaModel model = VaModel::load(config.model, config.model_sha256, config.precision);
     SongTable songs = SongTable::load(config.songs);
     return Engine(std::make_unique<State>(config, std::move(model), std::move(songs)));
 }

@@ -1,5 +1,6 @@
 #include "img2music/va_model.hpp"
 
+#include "bfloat16_trunk.hpp"
 #include "img2music/error.hpp"
 #include "img2music/process_settings.hpp"
 #include "img2music/sha256.hpp"
@@ -29,6 +30,7 @@ struct VaModel::Impl {
     // (oneDNN's NHWC kernels, MobileNet's depthwise layers most of all). The probe at load
     // decides: a model that cannot take it (a .view() of a feature map) keeps the plain layout.
     bool channels_last = false;
+    Precision precision = Precision::float32;
 };
 
 namespace {
@@ -67,18 +69,9 @@ VaModel::VaModel(VaModel&&) noexcept = default;
 VaModel& VaModel::operator=(VaModel&&) noexcept = default;
 VaModel::~VaModel() = default;
 
-VaModel VaModel::load(const std::string& path, const std::string& expected_sha256) {
-    struct stat info {};
-    if (::stat(path.c_str(), &info) != 0) throw ResourceError(path, std::string("cannot open model: ") + std::strerror(errno));
-    if (S_ISDIR(info.st_mode)) throw ResourceError(path, "is a directory, not a model file");
-    if (!expected_sha256.empty()) {
-        std::string expected = expected_sha256;
-        std::transform(expected.begin(), expected.end(), expected.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        const std::string actual = sha256_file_hex(path);
-        if (actual != expected) throw ResourceError(path, "sha256 is " + actual + ", not the pinned " + expected + "; refusing to load it");
-    }
-
+// Loads, freezes and routes the model; with `bfloat16`, also converts its convolution trunk.
+// Then probes it once, so that a model that breaks the contract is refused before any input is read.
+std::unique_ptr<VaModel::Impl> VaModel::load_impl(const std::string& path, bool bfloat16) {
     auto impl = std::make_unique<Impl>();
     impl->path = path;
     torch::jit::ExtraFilesMap extra{{kModelMetadataFile, ""}};
@@ -97,11 +90,11 @@ VaModel VaModel::load(const std::string& path, const std::string& expected_sha25
     try {
         impl->module = torch::jit::freeze(impl->module);
         route_convolutions_to_onednn(impl->module);
+        if (bfloat16 && convert_convolutions_to_bfloat16(impl->module) > 0) impl->precision = Precision::bfloat16;
     } catch (const c10::Error& e) {
         throw ResourceError(path, "cannot prepare the model for inference: " + torch_message(e));
     }
 
-    // Probe once so a model that breaks the contract is refused before any input is read.
     const PreprocessSpec& spec = impl->metadata.preprocess;
     c10::InferenceMode guard;
     // A varied, deterministic picture (the golden-ratio sequence): zeros would hide layout bugs.
@@ -119,11 +112,47 @@ VaModel VaModel::load(const std::string& path, const std::string& expected_sha25
         forward_checked(impl->module, probe, width, path);  // its error, if any, is the one to report
         impl->channels_last = false;
     }
-    return VaModel(std::move(impl));
+    return impl;
+}
+
+VaModel VaModel::load(const std::string& path, const std::string& expected_sha256, Precision precision) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) throw ResourceError(path, std::string("cannot open model: ") + std::strerror(errno));
+    if (S_ISDIR(info.st_mode)) throw ResourceError(path, "is a directory, not a model file");
+    if (!expected_sha256.empty()) {
+        std::string expected = expected_sha256;
+        std::transform(expected.begin(), expected.end(), expected.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        const std::string actual = sha256_file_hex(path);
+        if (actual != expected) throw ResourceError(path, "sha256 is " + actual + ", not the pinned " + expected + "; refusing to load it");
+    }
+    if (precision == Precision::automatic) {
+        if (!cpu_has_native_bfloat16()) return VaModel(load_impl(path, false));
+        try {
+            return VaModel(load_impl(path, true));
+        } catch (const ResourceError&) {
+            // A model whose graph the bfloat16 rewrite does not fit (or that breaks the
+            // contract): float32 decides, and its error is the one to report.
+            return VaModel(load_impl(path, false));
+        }
+    }
+    if (precision == Precision::float32) return VaModel(load_impl(path, false));
+    try {
+        return VaModel(load_impl(path, true));
+    } catch (const ResourceError& e) {
+        throw ResourceError(std::string(e.what()) + " (in bfloat16: this CPU or this model cannot run it)");
+    }
 }
 
 const ModelMetadata& VaModel::metadata() const { return impl_->metadata; }
 const std::string& VaModel::path() const { return impl_->path; }
+Precision VaModel::precision() const { return impl_->precision; }
+
+const NameTable<Precision>& precision_names() {
+    static const NameTable<Precision> table(
+        "precision", {{"auto", Precision::automatic}, {"float32", Precision::float32}, {"bfloat16", Precision::bfloat16}});
+    return table;
+}
 
 std::vector<std::optional<Prediction>> VaModel::predict_outputs(const float* batch, std::size_t n) const {
     if (n == 0) return {};

@@ -48,6 +48,7 @@
 #include "img2music/output_sink.hpp"
 #include "img2music/pipeline.hpp"
 #include "img2music/plot.hpp"
+#include "img2music/precision.hpp"
 #include "img2music/preprocess_spec.hpp"
 #include "img2music/process_settings.hpp"
 #include "img2music/recommender.hpp"

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "img2music/model_metadata.hpp"
+#include "img2music/precision.hpp"
 #include "img2music/types.hpp"
 
 #include <cstddef>
@@ -27,7 +28,7 @@ public:
     // Loads the model and its metadata and runs a probe batch to check the output shape.
     // A TorchScript file is a program: with `expected_sha256` (64 hex digits) the file must
     // hash to it before anything in it is parsed. Throws ResourceError naming `path` and the reason.
-    static VaModel load(const std::string& path, const std::string& expected_sha256 = "");
+    static VaModel load(const std::string& path, const std::string& expected_sha256 = "", Precision precision = Precision::automatic);
 
     VaModel(VaModel&&) noexcept;
     VaModel& operator=(VaModel&&) noexcept;
@@ -35,6 +36,8 @@ public:
 
     const ModelMetadata& metadata() const;
     const std::string& path() const;
+    // What the convolutions run in: float32 or bfloat16, never automatic.
+    Precision precision() const;
 
     // `batch` holds n preprocessed images back to back: n * metadata().preprocess.tensor_size()
     // floats. Returns n results; an entry is empty when the model produced a non-finite value
@@ -50,6 +53,7 @@ public:
 private:
     struct Impl;
     explicit VaModel(std::unique_ptr<Impl> impl);
+    static std::unique_ptr<Impl> load_impl(const std::string& path, bool bfloat16);
     std::unique_ptr<Impl> impl_;
 };
 

@@ -25,10 +25,11 @@ void on_interrupt(int /*signal*/) { interrupt_token().cancel(); }
 void print_version(const Options& o) {
     std::cout << "img2music " << version() << " (" << inference_backend_version() << ", " << image_backend_version() << ")\n";
     try {
-        const VaModel model = VaModel::load(o.engine.model, o.engine.model_sha256);
+        const VaModel model = VaModel::load(o.engine.model, o.engine.model_sha256, o.engine.precision);
         const ModelMetadata& m = model.metadata();
         std::cout << "model: " << o.engine.model << "\n  sha256: " << sha256_file_hex(o.engine.model) << "\n  name: " << m.name
                   << "\n  arch: " << m.arch << "\n  input: " << m.preprocess.input_width << "x" << m.preprocess.input_height
+                  << "\n  precision: " << precision_names().name(model.precision())
                   << "\n  provenance: " << m.provenance_json << "\n  metrics: " << m.metrics_json << '\n';
     } catch (const Error& e) {
         std::cout << "model: " << e.what() << '\n';

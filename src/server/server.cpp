@@ -593,6 +593,7 @@ private:
         model["arch"] = m.arch;
         model["input"] = {{"width", m.preprocess.input_width}, {"height", m.preprocess.input_height}};
         model["emotions"] = m.emotions;
+        model["precision"] = precision_names().name(engine_.model().precision());
         model["provenance"] = Json::parse(m.provenance_json, nullptr, false);
         model["metrics"] = Json::parse(m.metrics_json, nullptr, false);
         info["model"] = model;

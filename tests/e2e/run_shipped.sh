@@ -47,3 +47,20 @@ PY
 [ "$("$bin" --top 10 --format jsonl --threads 1 "${inputs[@]:0:4}")" = "$(printf '%s\n' "$out" | head -n 4)" ] ||
   { echo "FAIL: --threads 1 answers differ from the default's"; exit 1; }
 echo "shipped: --threads 1 gives the default's answers: 1 passed, 0 failed"
+# --precision: float32 and the default (bfloat16 where the CPU has it) agree closely, the choice
+# is reported by --version, and a wrong value is a usage error.
+f32=$("$bin" --top 10 --format jsonl --precision float32 "${inputs[@]:0:6}") || { echo "FAIL: --precision float32 failed"; exit 1; }
+/usr/bin/python3 - "$(printf '%s\n' "$out" | head -n 6)" "$f32" <<'PY' || exit 1
+import json, sys
+default = [json.loads(l) for l in sys.argv[1].splitlines()]
+exact = [json.loads(l) for l in sys.argv[2].splitlines()]
+assert [r["input"] for r in default] == [r["input"] for r in exact]
+worst = max(abs(a[k] - b[k]) for a, b in zip(default, exact) for k in ("valence", "arousal"))
+assert worst <= 0.03, worst
+print(f"shipped: --precision float32 within {worst:.4f} of the default: 1 passed, 0 failed")
+PY
+"$bin" --version --precision float32 | grep -q '^  precision: float32$' || { echo "FAIL: --version does not report the precision"; exit 1; }
+err=$("$bin" --precision half "${inputs[0]}" 2>&1 >/dev/null); status=$?
+[ $status = 2 ] && [[ $err == *"--precision"*"half not in {auto,float32,bfloat16}"* ]] ||
+  { echo "FAIL: --precision half: exit $status, $err"; exit 1; }
+echo "shipped: --precision reported by --version, a bad value refused: 1 passed, 0 failed"

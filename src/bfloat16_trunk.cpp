@@ -44,6 +44,8 @@ int convert_convolutions_to_bfloat16(torch::jit::Module& module) {
     const std::unordered_set<c10::Symbol> elementwise = {sym("aten::hardtanh"), sym("aten::relu6"),      sym("aten::relu"),
                                                          sym("aten::relu_"),    sym("aten::clamp"),      sym("aten::constant_pad_nd"),
                                                          sym("aten::pad"),      sym("aten::max_pool2d"), sym("aten::hardtanh_")};
+    // Operations that read only a tensor's shape: they take it as it is (no copy to float32).
+    const std::unordered_set<c10::Symbol> shape_only = {sym("aten::size"), sym("aten::dim"), sym("aten::numel")};
     const auto to_dtype = [&](Value* v, c10::ScalarType type) {
         return graph->insert(sym("aten::to"), {v, type, false, false, c10::IValue()});
     };
@@ -68,7 +70,7 @@ int convert_convolutions_to_bfloat16(torch::jit::Module& module) {
     if (convolutions.empty()) return 0;
 
     for (Node* n : nodes) {
-        if (n->kind() == c10::prim::Constant || elementwise.count(n->kind()) != 0) continue;
+        if (n->kind() == c10::prim::Constant || elementwise.count(n->kind()) != 0 || shape_only.count(n->kind()) != 0) continue;
         const bool is_convolution = n->kind() == convolution;
         torch::jit::WithInsertPoint here(n);
         for (std::size_t i = 0; i < n->inputs().size(); ++i) {

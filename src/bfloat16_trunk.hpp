@@ -14,7 +14,8 @@ bool cpu_has_native_bfloat16();
 // (onednn_routing.hpp) so that the convolutions and the cheap elementwise operations between them
 // (padding, ReLU/ReLU6/clamp, max pooling) run in bfloat16, and everything else — pooling,
 // standardisation, the linear heads, softmax — sees float32: a cast to float32 is inserted
-// before every other operation's tensor inputs (free when they already are). Convolution
+// before every other operation's tensor inputs (free when they already are), except before the
+// ones that read only a shape (size, dim, numel). Convolution
 // weights are converted once, here; accumulation inside oneDNN stays float32.
 // Returns the number of convolutions converted (0: the graph is unchanged).
 int convert_convolutions_to_bfloat16(torch::jit::Module& module);

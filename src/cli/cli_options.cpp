@@ -244,6 +244,8 @@ void declare_options(CLI::App& app, Options& o) {
         ->group("Choosing songs");
     app.add_flag("--one-per-artist", r.one_per_artist, "At most one song by each artist in a list")->group("Choosing songs");
 
+    // The man page is help2man's reading of --help-all: this command's help, then serve's.
+    app.set_help_all_flag("--help-all", "Print this help and that of the subcommand serve, then exit");
     CLI::App& serve = *app.add_subcommand("serve", "Serve recommendations over HTTP, with a web page at / (docs/server.md)");
     serve.footer(
         "Example:\n"

@@ -266,7 +266,9 @@ void declare_options(CLI::App& app, Options& o) {
     serve.add_option("--max-queue", c.max_queue, "Images waiting for the model, at most; beyond it requests get 503 at once")
         ->check(CLI::Range(1, 100000))
         ->capture_default_str();
-    serve.add_option("--batch-wait-ms", c.batch_wait_ms, "Longest an image waits for other requests' images to share its batch")
+    serve
+        .add_option("--batch-wait-ms", c.batch_wait_ms,
+                    "Longest an image waits for images other requests are decoding, to share its batch (none coming: no wait)")
         ->check(CLI::Range(0, 10000))
         ->capture_default_str();
     serve.add_option("--max-pixels", c.max_pixels, "Largest image accepted, in pixels (refused before decoding)")

@@ -57,7 +57,8 @@ class Batcher {
 
 public:
     // Images a caller is preparing and will submit (announce()). Submitting with it, destroying
-    // it or withdraw() ends the announcement: a pass waiting for those images then goes on.
+    // it or withdraw() ends the announcement: a pass waiting for those images then goes on. It
+    // must not outlive its batcher.
     class Announcement {
     public:
         Announcement() = default;

@@ -13,7 +13,7 @@ namespace img2music {
 struct Batcher::State {
     struct Item {
         std::vector<float> tensor;
-        std::promise<std::optional<Prediction>> promise;
+        std::promise<BatchResult> promise;
         std::chrono::steady_clock::time_point queued;
     };
 
@@ -21,8 +21,9 @@ struct Batcher::State {
     BatcherOptions options;
     std::size_t tensor_size;
     mutable std::mutex mutex;
-    std::condition_variable wake;  // an image was queued, or stop
+    std::condition_variable wake;  // an image was queued or an announcement ended, or stop
     std::deque<Item> queue;
+    std::size_t announced = 0;  // images callers are preparing (Announcement)
     bool stop = false;
     std::thread thread;
 
@@ -39,8 +40,9 @@ struct Batcher::State {
                 std::unique_lock<std::mutex> lock(mutex);
                 wake.wait(lock, [&] { return stop || !queue.empty(); });
                 if (queue.empty()) return;  // stopped, and everything queued is answered
+                // Wait for more only when more are coming: a lone image goes at once.
                 const auto deadline = queue.front().queued + options.max_wait;
-                wake.wait_until(lock, deadline, [&] { return stop || queue.size() >= options.batch_size; });
+                wake.wait_until(lock, deadline, [&] { return stop || queue.size() >= options.batch_size || announced == 0; });
                 const std::size_t n = std::min(queue.size(), options.batch_size);
                 taken.clear();
                 for (std::size_t i = 0; i < n; ++i) {
@@ -52,11 +54,13 @@ struct Batcher::State {
                 std::memcpy(batch.data() + i * tensor_size, taken[i].tensor.data(), tensor_size * sizeof(float));
             std::vector<std::optional<Prediction>> predictions;
             std::exception_ptr failure;
+            const auto start = std::chrono::steady_clock::now();
             try {
                 predictions = model.predict_outputs(batch.data(), taken.size());
             } catch (...) {
                 failure = std::current_exception();
             }
+            const auto forward = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
             // Before the answers: whoever waits on one then sees the pass counted (no race with
             // on_batch's own state).
             if (options.on_batch) options.on_batch(taken.size());
@@ -64,7 +68,8 @@ struct Batcher::State {
                 if (failure) {
                     taken[i].promise.set_exception(failure);
                 } else {
-                    taken[i].promise.set_value(std::move(predictions[i]));
+                    const auto queued = std::chrono::duration_cast<std::chrono::microseconds>(start - taken[i].queued);
+                    taken[i].promise.set_value(BatchResult{std::move(predictions[i]), queued, forward, taken.size()});
                 }
             }
         }
@@ -84,25 +89,65 @@ Batcher::~Batcher() {
     state_->thread.join();
 }
 
-std::vector<std::future<std::optional<Prediction>>> Batcher::submit(std::vector<std::vector<float>> tensors) {
-    for (const std::vector<float>& t : tensors) {
-        if (t.size() != state_->tensor_size)
-            throw Error("batcher: an image of " + std::to_string(t.size()) + " floats, the model takes " +
-                        std::to_string(state_->tensor_size));
+Batcher::Announcement::Announcement(Announcement&& other) noexcept : state_(other.state_), images_(other.images_) { other.images_ = 0; }
+
+Batcher::Announcement& Batcher::Announcement::operator=(Announcement&& other) noexcept {
+    if (this != &other) {
+        withdraw();
+        state_ = other.state_;
+        images_ = other.images_;
+        other.images_ = 0;
     }
-    std::vector<std::future<std::optional<Prediction>>> futures;
-    futures.reserve(tensors.size());
+    return *this;
+}
+
+Batcher::Announcement::~Announcement() { withdraw(); }
+
+void Batcher::Announcement::withdraw() {
+    if (images_ == 0) return;
     {
         std::lock_guard<std::mutex> lock(state_->mutex);
-        if (state_->stop || state_->queue.size() + tensors.size() > state_->options.max_queue) throw QueueFull();
+        state_->announced -= std::min(images_, state_->announced);
+        images_ = 0;
+    }
+    state_->wake.notify_all();
+}
+
+Batcher::Announcement Batcher::announce(std::size_t images) {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    state_->announced += images;
+    return Announcement(state_.get(), images);
+}
+
+std::vector<std::future<BatchResult>> Batcher::submit(std::vector<std::vector<float>> tensors, Announcement* announced) {
+    for (const std::vector<float>& t : tensors) {
+        if (t.size() != state_->tensor_size) {
+            if (announced != nullptr) announced->withdraw();
+            throw Error("batcher: an image of " + std::to_string(t.size()) + " floats, the model takes " +
+                        std::to_string(state_->tensor_size));
+        }
+    }
+    std::vector<std::future<BatchResult>> futures;
+    futures.reserve(tensors.size());
+    bool full = false;
+    {
+        std::lock_guard<std::mutex> lock(state_->mutex);
+        // The announcement ends with the images queued, in one step: the inference thread never
+        // sees them as neither announced nor queued.
+        if (announced != nullptr && announced->images_ > 0) {
+            state_->announced -= std::min(announced->images_, state_->announced);
+            announced->images_ = 0;
+        }
+        full = state_->stop || state_->queue.size() + tensors.size() > state_->options.max_queue;
         const auto now = std::chrono::steady_clock::now();
-        for (std::vector<float>& t : tensors) {
-            State::Item item{std::move(t), {}, now};
+        for (std::size_t i = 0; i < tensors.size() && !full; ++i) {
+            State::Item item{std::move(tensors[i]), {}, now};
             futures.push_back(item.promise.get_future());
             state_->queue.push_back(std::move(item));
         }
     }
     state_->wake.notify_all();
+    if (full) throw QueueFull();
     return futures;
 }
 

@@ -251,6 +251,8 @@ void declare_options(CLI::App& app, Options& o) {
         ->group("Choosing songs");
     app.add_flag("--one-per-artist", r.one_per_artist, "At most one song by each artist in a list")->group("Choosing songs");
 
+    // The man page is help2man's reading of --help-all: this command's help, then serve's.
+    app.set_help_all_flag("--help-all", "Print this help and that of the subcommand serve, then exit");
     CLI::App& serve = *app.add_subcommand("serve", "Serve recommendations over HTTP, with a web page at / (docs/server.md)");
     serve.footer(
         "Example:\n"
@@ -271,7 +273,9 @@ void declare_options(CLI::App& app, Options& o) {
     serve.add_option("--max-queue", c.max_queue, "Images waiting for the model, at most; beyond it requests get 503 at once")
         ->check(CLI::Range(1, 100000))
         ->capture_default_str();
-    serve.add_option("--batch-wait-ms", c.batch_wait_ms, "Longest an image waits for other requests' images to share its batch")
+    serve
+        .add_option("--batch-wait-ms", c.batch_wait_ms,
+                    "Longest an image waits for images other requests are decoding, to share its batch (none coming: no wait)")
         ->check(CLI::Range(0, 10000))
         ->capture_default_str();
     serve.add_option("--max-pixels", c.max_pixels, "Largest image accepted, in pixels (refused before decoding)")

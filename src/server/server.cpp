@@ -29,6 +29,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -151,6 +152,15 @@ private:
     int fd_ = -1;
     std::string path_;
 };
+
+// Whether GIF bytes hold an animation (more than one frame), as media_kind_of_file counts them
+// for the command line: a GIF upload is written to a temporary file for it (GIFs are rare).
+bool is_animation(const std::string& gif) {
+    TempFile file;
+    if (!file.write(gif.data(), gif.size())) throw ResourceError(file.path(), "cannot write the upload");
+    file.close();
+    return media_kind_of_file(file.path()) == MediaKind::Video;
+}
 
 // The engine's records of one request as `--format json` prints them, each under the name
 // the client gave its upload.
@@ -411,6 +421,7 @@ private:
                 return send_error(res, 413, "the request body is larger than " + std::to_string(config_.max_upload_mb) + " MB");
             return send_error(res, 400, "the request body could not be read");
         }
+        const Clock::time_point read_at = Clock::now();
         std::vector<Upload> uploads;
         if (multipart) {
             for (const Part& part : parts) {
@@ -441,7 +452,9 @@ private:
         if (batcher_.queued() + uploads.size() > config_.max_queue)
             return send_busy(res, "the server is busy (its queue is full); try again");
 
-        // Decode on this thread; only images that decode go to the model.
+        // Decode on this thread; only images that decode go to the model. The batcher is told
+        // they are coming, so that a forward pass about to start waits for them (not for nothing).
+        Batcher::Announcement coming = batcher_.announce(uploads.size());
         const PreprocessSpec& spec = engine_.model().metadata().preprocess;
         DecodeOptions decode_options = decode_options_for(spec);  // shrink-on-load, as the CLI's pipeline
         decode_options.max_pixels = config_.max_pixels;
@@ -455,6 +468,13 @@ private:
                 u.status = 415;
                 u.error = media_kind(u.name, head) == MediaKind::Video ? "is a video, not an image (POST videos to /v1/soundtrack)"
                                                                        : "is not an image img2music can read";
+                continue;
+            }
+            if (sniff_format(head) == "gif" && is_animation(bytes)) {
+                u.status = 415;
+                u.error =
+                    "is an animated GIF, which img2music reads like a short video: POST it to /v1/soundtrack (field 'video') "
+                    "for the command line's records";
                 continue;
             }
             try {
@@ -471,18 +491,23 @@ private:
         }
         if (uploads.size() == 1 && uploads[0].error) return send_error(res, uploads[0].status, uploads[0].name + ": " + *uploads[0].error);
 
-        std::vector<std::future<std::optional<Prediction>>> futures;
+        const Clock::time_point decoded_at = Clock::now();
+        std::vector<std::future<BatchResult>> futures;
         try {
-            futures = batcher_.submit(std::move(tensors));
+            futures = batcher_.submit(std::move(tensors), &coming);
         } catch (const QueueFull&) {
             return send_busy(res, "the server is busy (its queue is full); try again");
         }
         std::vector<std::optional<Prediction>> predictions(uploads.size());
-        std::vector<bool> non_finite(uploads.size(), false);
+        std::chrono::microseconds queued{0};
+        std::chrono::microseconds forward{0};
         for (std::size_t k = 0; k < futures.size(); ++k) {
-            predictions[decoded[k]] = futures[k].get();  // an error of the model itself reaches the exception handler
-            if (!predictions[decoded[k]]) non_finite[decoded[k]] = true;
+            BatchResult result = futures[k].get();  // an error of the model itself reaches the exception handler
+            predictions[decoded[k]] = std::move(result.prediction);
+            queued = std::max(queued, result.queued);
+            forward = std::max(forward, result.forward);
         }
+        const Clock::time_point predicted_at = Clock::now();
 
         JsonRecords out(engine_, prepared->request().explain, "");
         for (std::size_t i = 0; i < uploads.size(); ++i) {
@@ -496,6 +521,14 @@ private:
             out.add(r);
         }
         res.set_content(out.finish(), "application/json");
+        // Where the time went, for clients and benchmarks (the W3C Server-Timing header, in ms).
+        const auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
+        char timing[256];
+        std::snprintf(timing, sizeof timing,
+                      "read;dur=%.2f, decode;dur=%.2f, queue;dur=%.2f, model;dur=%.2f, songs;dur=%.2f, total;dur=%.2f",
+                      ms(read_at - request_start), ms(decoded_at - read_at), ms(queued), ms(forward), ms(Clock::now() - predicted_at),
+                      ms(Clock::now() - request_start));
+        res.set_header("Server-Timing", timing);
     }
 
     void soundtrack(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
@@ -504,8 +537,12 @@ private:
         if (!one_video.owns_lock()) return send_busy(res, "the server is reading another video; try again");
         const std::string content_type = req.get_header_value("Content-Type");
         const bool multipart = req.is_multipart_form_data();
-        if (!multipart && content_type.rfind("video/", 0) != 0 && content_type.rfind("application/octet-stream", 0) != 0)
-            return send_error(res, 415, "send a video as multipart/form-data (field 'video') or as the body with Content-Type video/*");
+        // An animated GIF is read like a short video (README: GIF), so it may come as image/gif.
+        if (!multipart && content_type.rfind("video/", 0) != 0 && content_type.rfind("application/octet-stream", 0) != 0 &&
+            content_type.rfind("image/gif", 0) != 0)
+            return send_error(res, 415,
+                              "send a video as multipart/form-data (field 'video') or as the body with Content-Type video/* "
+                              "(image/gif for an animated GIF)");
 
         const std::size_t max_bytes = config_.max_upload_mb * 1024 * 1024;
         if (declares_too_much(req))

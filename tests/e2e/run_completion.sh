@@ -55,6 +55,15 @@ mapfile -t serve_flags < <(grep -oE -- '(^|[ ,])--[a-z0-9-]+' "$tmp/serve_help" 
 for flag in "${serve_flags[@]}"; do
     complete_words img2music serve "$flag" | grep -qx -- "$flag" && pass || fail "completion does not offer serve $flag"
 done
+# The man page (help2man's reading of --help-all) holds serve's flags, after its name.
+if [ -f "$man_page" ]; then
+    sed -n '/^serve$/,$p' "$man_page" >"$tmp/man_serve"
+    grep -q 'Serve recommendations over HTTP' "$tmp/man_serve" && pass || fail "man page lacks the subcommand serve"
+    for flag in "${serve_flags[@]}"; do
+        case $flag in --help | --help-all) continue ;; esac
+        grep -q -- "$(printf '%s' "$flag" | sed 's/-/\\\\-/g')" "$tmp/man_serve" && pass || fail "man page lacks serve $flag"
+    done
+fi
 [ "$(complete_words img2music serve --align q)" = "quantile" ] && pass || fail "serve --align q"
 
 if [ "$man_page" = none ]; then

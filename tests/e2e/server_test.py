@@ -162,6 +162,52 @@ class ServerTest(unittest.TestCase):
         self.error_of(status, body, 415)
         self.assertEqual(os.listdir(self.uploads), [])
 
+    def test_animated_gif_is_a_soundtrack_like_the_cli(self):
+        # The CLI reads an animated GIF like a short video (its segment records); /v1/recommend
+        # answers one record per image, so it sends the client to /v1/soundtrack, which gives
+        # exactly the CLI's records. A still GIF stays an image.
+        gif = os.path.join(self.tmp, "moods.gif")
+        still = os.path.join(self.tmp, "still.gif")
+        subprocess.run(["convert", "-delay", "50", "-size", "64x48", "xc:#d02020", "xc:#2040c0", "gradient:yellow-black",
+                        "-loop", "0", gif], check=True)
+        subprocess.run(["convert", "-size", "64x48", "gradient:red-blue", still], check=True)
+        expected = sl.cli_json(BINARY, [gif], "--model", MODEL, "--songs", SONGS, "--top", "3")
+        self.assertEqual([r.get("segment") for r in expected], [0])  # one record for the animation
+        status, _, body = sl.recommend(self.conn, [("moods.gif", read(gif))], "top=3")
+        self.assertIn("/v1/soundtrack", self.error_of(status, body, 415))
+        status, _, body = sl.request(self.conn, "POST", "/v1/recommend", read(gif), {"Content-Type": "image/gif"})
+        self.assertIn("animated GIF", self.error_of(status, body, 415))
+        good = IMAGES[1]
+        status, _, body = sl.recommend(self.conn, [("moods.gif", read(gif)), (os.path.basename(good), read(good))], "top=3")
+        self.assertEqual(status, 200, body)
+        records = json.loads(body)
+        self.assertIn("/v1/soundtrack", records[0]["error"])
+        self.assertEqual(records[1], self.expected[os.path.basename(good)])
+        still_expected = sl.cli_json(BINARY, [still], "--model", MODEL, "--songs", SONGS, "--top", "3")
+        status, _, body = sl.recommend(self.conn, [("still.gif", read(still))], "top=3")
+        self.assertEqual((status, json.loads(body)), (200, still_expected))
+
+        body, ctype = sl.multipart([("video", "moods.gif", read(gif))], [("top", "3")])
+        status, _, body = sl.request(self.conn, "POST", "/v1/soundtrack", body, {"Content-Type": ctype})
+        self.assertEqual((status, json.loads(body)), (200, expected))
+        status, _, body = sl.request(self.conn, "POST", "/v1/soundtrack?top=3", read(gif), {"Content-Type": "image/gif"})
+        self.assertEqual((status, json.loads(body)), (200, [dict(r, input="video") for r in expected]))
+        status, _, body = sl.request(self.conn, "POST", "/v1/soundtrack", read(still), {"Content-Type": "image/gif"})
+        self.assertIn("/v1/recommend", self.error_of(status, body, 415))
+        self.assertEqual(os.listdir(self.uploads), [])
+
+    def test_a_lone_request_does_not_wait_for_a_batch(self):
+        # On the strict server a batch waits up to 3 s for images being decoded; with none
+        # coming a lone image goes at once (the Server-Timing header says how long it queued).
+        auth = {"Authorization": "Bearer " + KEY}
+        conn = self.strict.connect()
+        status, headers, body = sl.recommend(conn, [(os.path.basename(IMAGES[0]), read(IMAGES[0]))], "top=3", auth)
+        conn.close()
+        self.assertEqual(status, 200, body)
+        timing = dict(re.findall(r"(\w+);dur=([0-9.]+)", headers["Server-Timing"]))
+        self.assertEqual(set(timing), {"read", "decode", "queue", "model", "songs", "total"})
+        self.assertLess(float(timing["queue"]), 1500)
+
     # --- the other routes ------------------------------------------------------------------
 
     def test_health_info_catalogue_metrics(self):
@@ -311,23 +357,34 @@ class ServerTest(unittest.TestCase):
         self.assertEqual(status, 200)
 
     def test_full_queue_is_503_with_retry_after(self):
+        # Requests of two images at once on a queue of two: the first to be queued fills it (its
+        # batch waits up to 3 s for the others, which are announced while they decode), the
+        # others find it full.
         auth = {"Authorization": "Bearer " + KEY}
         files = [(os.path.basename(p), read(p)) for p in IMAGES[:2]]
-        first = {}
+        answers = []
+        start = threading.Barrier(6)
 
-        def fill():  # two images: the queue (2) is full while their batch waits for more
-            first["answer"] = sl.recommend(self.strict.connect(), files, "top=3", auth)
+        def client():
+            conn = self.strict.connect()
+            start.wait()
+            answers.append(sl.recommend(conn, files, "top=3", auth))
+            conn.close()
 
-        t = threading.Thread(target=fill)
-        t.start()
-        time.sleep(0.7)
-        status, headers, body = sl.recommend(self.strict.connect(), files[:1], "top=3", auth)
-        self.error_of(status, body, 503)
-        self.assertEqual(headers.get("Retry-After"), "1")
-        t.join()
-        status, _, body = first["answer"]
-        self.assertEqual(status, 200)
-        self.assertEqual(json.loads(body), [self.expected[n] for n, _ in files])
+        threads = [threading.Thread(target=client) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        busy = [a for a in answers if a[0] == 503]
+        self.assertTrue(busy, [a[0] for a in answers])
+        for status, headers, body in busy:
+            self.error_of(status, body, 503)
+            self.assertEqual(headers.get("Retry-After"), "1")
+        for status, _, body in answers:
+            if status != 503:
+                self.assertEqual(status, 200)
+                self.assertEqual(json.loads(body), [self.expected[n] for n, _ in files])
 
     def test_refuses_a_public_address_without_a_key(self):
         out = subprocess.run([BINARY, "serve", "--host", "0.0.0.0", "--port", "0", "--model", MODEL, "--songs", SONGS],
@@ -346,6 +403,8 @@ class ServerTest(unittest.TestCase):
         shutil.copy(IMAGES[-1], os.path.join(work, "photo.jpg"))
         shutil.copy(IMAGES[0], os.path.join(work, "other.png"))
         shutil.copy(VIDEO, os.path.join(work, "clip.mp4"))
+        subprocess.run(["convert", "-delay", "50", "-size", "32x24", "xc:red", "xc:blue", "-loop", "0", os.path.join(work, "anim.gif")],
+                       check=True)
         for command in commands:
             server = self.strict if "IMG2MUSIC_API_KEY" in command else self.server
             command = command.replace("127.0.0.1:8080", f"127.0.0.1:{server.port}")

@@ -87,11 +87,14 @@ TEST_CASE("Batcher: images of concurrent callers, batched, give the records Engi
     std::vector<std::string> got(kImages.size());
     {
         Batcher batcher(engine.model(), options);
+        // Announced before they are prepared, as the server does: passes wait for them.
+        std::vector<Batcher::Announcement> coming;
+        for (std::size_t i = 0; i < kImages.size(); ++i) coming.push_back(batcher.announce(1));
         std::vector<std::thread> callers;
         for (std::size_t i = 0; i < kImages.size(); ++i) {
             callers.emplace_back([&, i] {
-                auto futures = batcher.submit({tensor_of(engine, kImages[i])});
-                const std::optional<Prediction> p = futures[0].get();
+                auto futures = batcher.submit({tensor_of(engine, kImages[i])}, &coming[i]);
+                const std::optional<Prediction> p = futures[0].get().prediction;
                 REQUIRE(p);
                 got[i] = jsonl(engine, prepared.record(kImages[i], *p));
             });
@@ -122,8 +125,10 @@ TEST_CASE("Batcher: one submit of a full batch is one forward pass, answered in 
     for (std::size_t i = 0; i < 4; ++i) tensors.push_back(tensor_of(engine, kImages[i]));
     auto futures = batcher.submit(tensors);
     for (std::size_t i = 0; i < 4; ++i) {
-        const std::optional<Prediction> p = futures[i].get();
+        const BatchResult result = futures[i].get();
+        const std::optional<Prediction>& p = result.prediction;
         REQUIRE(p);
+        CHECK(result.batch == 4);
         const std::optional<Prediction> alone = engine.model().predict_outputs(tensors[i].data(), 1)[0];
         REQUIRE(alone);
         CHECK(p->va.valence == alone->va.valence);
@@ -144,8 +149,44 @@ TEST_CASE("Batcher: a submit that does not fit the queue is refused whole; a wro
     CHECK(batcher.queued() == 0);
     CHECK_THROWS_AS(batcher.submit({std::vector<float>(7)}), Error);
     auto futures = batcher.submit({t, t});
-    CHECK(futures[0].get().has_value());
-    CHECK(futures[1].get().has_value());
+    CHECK(futures[0].get().prediction.has_value());
+    CHECK(futures[1].get().prediction.has_value());
+}
+
+TEST_CASE("Batcher: a lone image goes at once; announced images are waited for until submitted or withdrawn") {
+    const Engine engine = Engine::load(config());
+    std::vector<std::size_t> batches;
+    BatcherOptions options;
+    options.batch_size = 4;
+    options.max_wait = std::chrono::seconds(60);  // any wait for it would show as a timeout below
+    options.on_batch = [&batches](std::size_t n) { batches.push_back(n); };
+    Batcher batcher(engine.model(), options);
+    const std::vector<float> t = tensor_of(engine, kImages[0]);
+    constexpr auto kLong = std::chrono::seconds(20);
+
+    // Nothing else announced or queued: the pass starts without waiting for a batch to fill.
+    auto alone = batcher.submit({t});
+    REQUIRE(alone[0].wait_for(kLong) == std::future_status::ready);
+    CHECK(alone[0].get().batch == 1);
+
+    // One image announced: a queued image waits for it, and both share one pass.
+    Batcher::Announcement coming = batcher.announce(1);
+    auto first = batcher.submit({t});
+    CHECK(first[0].wait_for(std::chrono::milliseconds(300)) == std::future_status::timeout);
+    auto second = batcher.submit({t}, &coming);
+    REQUIRE(second[0].wait_for(kLong) == std::future_status::ready);
+    REQUIRE(first[0].wait_for(kLong) == std::future_status::ready);
+    CHECK(first[0].get().batch == 2);
+    CHECK(second[0].get().batch == 2);
+
+    // An announcement withdrawn (its image failed to decode) lets the waiting pass go.
+    Batcher::Announcement failed = batcher.announce(1);
+    auto third = batcher.submit({t});
+    CHECK(third[0].wait_for(std::chrono::milliseconds(300)) == std::future_status::timeout);
+    { Batcher::Announcement gone = std::move(failed); }  // destroyed: withdrawn
+    REQUIRE(third[0].wait_for(kLong) == std::future_status::ready);
+    CHECK(third[0].get().batch == 1);
+    CHECK(batches == std::vector<std::size_t>{1, 2, 1});
 }
 
 TEST_CASE("Engine::prepare: the request's notes, and its errors as check() gives them") {

@@ -73,15 +73,26 @@ async function refresh() {
       (records) => records.forEach((r, k) => { images[k].records = [r]; images[k].error = r.error || null; }),
       (e) => images.forEach((i) => { i.records = []; i.error = e.message; })));
   }
-  for (const item of videos) {
-    const form = new FormData();
-    form.append('video', item.file, item.file.name);
-    jobs.push(api('/v1/soundtrack?' + params, { method: 'POST', body: form }).then(
-      (records) => { item.records = records; item.error = null; },
-      (e) => { item.records = []; item.error = e.message; }));
-  }
+  // The server reads one video at a time (another one meanwhile is answered 503): one after another.
+  jobs.push((async () => {
+    for (const item of videos) {
+      const form = new FormData();
+      form.append('video', item.file, item.file.name);
+      await api('/v1/soundtrack?' + params, { method: 'POST', body: form }).then(
+        (records) => { item.records = records; item.error = null; },
+        (e) => { item.records = []; item.error = e.message; });
+      if (seq !== state.seq) return;  // superseded: the newer refresh asks again
+    }
+  })());
   await Promise.all(jobs);
   if (seq !== state.seq) return;  // a newer request has been sent meanwhile
+  // The page cannot tell an animated GIF from a still one; the server can, and answers that an
+  // animated one is read like a video (docs/server.md): ask again, as a video.
+  const animated = images.filter((i) => i.error && i.file.type === 'image/gif' && /animated GIF/.test(i.error));
+  if (animated.length > 0) {
+    animated.forEach((i) => { i.kind = 'video'; i.error = null; });
+    return refresh();
+  }
   const failed = state.items.filter((i) => i.error).length;
   setStatus(failed ? failed + ' of ' + state.items.length + ' could not be used' : 'Done: ' + state.items.length + ' file(s)', failed > 0);
   render();
@@ -138,7 +149,7 @@ function render() {
   const results = $('results');
   results.replaceChildren();
   for (const item of state.items) {
-    const media = item.kind === 'video'
+    const media = item.kind === 'video' && !item.file.type.startsWith('image/')  // an animated GIF animates in an <img>
       ? el('video', { src: item.url, controls: '', preload: 'metadata', 'aria-label': item.file.name })
       : el('img', { src: item.url, alt: item.file.name });
     const body = el('div', {}, el('h3', {}, el('span', { class: 'swatch', style: 'background:' + item.color, 'aria-hidden': 'true' }), item.file.name));

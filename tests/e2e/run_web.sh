@@ -39,7 +39,10 @@ done
 url=$(grep -o 'http://[0-9.:]*' "$tmp/server.log" | head -1)
 [ -n "$url" ] || { echo "FAIL: no address from the server"; exit 1; }
 
-timeout 240 node "$src/tests/web/page_test.mjs" "$url" "$photo" "$src/tests/data/videos/moods.mp4" "$tmp" || exit 1
+# An animated GIF: two seconds of a moving test card (ffmpeg CLI, installed by scripts/test.sh).
+gif="$tmp/animated.gif"
+ffmpeg -loglevel error -f lavfi -i testsrc=size=160x120:rate=5 -t 2 "$gif" || { echo "FAIL: cannot make $gif with ffmpeg"; exit 1; }
+timeout 240 node "$src/tests/web/page_test.mjs" "$url" "$photo" "$src/tests/data/videos/moods.mp4" "$tmp" "$gif" || exit 1
 
 /usr/bin/python3 - "$tmp/desktop.png" 1280 900 "$tmp/phone.png" 390 844 <<'PY' || exit 1
 import sys

@@ -2,11 +2,11 @@
 // a real photo uploaded through the file input gets songs, a filter changes them, a video gets
 // its timeline, the page works from the keyboard and fits a phone-width window. Screenshots at
 // desktop and phone width go to OUT_DIR (run_web.sh checks they are not blank).
-//   usage: node page_test.mjs BASE_URL PHOTO VIDEO OUT_DIR
+//   usage: node page_test.mjs BASE_URL PHOTO VIDEO OUT_DIR [ANIMATED_GIF]
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
 
-const [base, photo, video, outDir] = process.argv.slice(2);
+const [base, photo, video, outDir, gif] = process.argv.slice(2);
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -64,6 +64,18 @@ try {
     await page.waitForSelector('.timeline button', { timeout: 60000 });
     assert.ok(await page.locator('.segment').count() >= 1);
   });
+  if (gif) {
+    await check('an animated GIF gets its timeline too (the server says it is one; the page asks again)', async () => {
+      await page.setInputFiles('#files', gif);
+      try {
+        await page.waitForSelector('.timeline[aria-label="segments of animated.gif"] button', { timeout: 60000 });
+      } catch (e) {
+        const seen = await page.evaluate(() => document.getElementById('status').textContent + ' | ' +
+          [...document.querySelectorAll('.card .error')].map((x) => x.textContent).join(' | '));
+        throw new Error('no timeline for animated.gif; the page says: ' + seen);
+      }
+    });
+  }
   await page.screenshot({ path: outDir + '/desktop.png', fullPage: false });
   await page.screenshot({ path: outDir + '/desktop-full.png', fullPage: true });  // docs/server.png
 

@@ -165,7 +165,8 @@ std::vector<std::optional<VA>> VaModel::predict(const float* batch, std::size_t 
 }
 
 void set_inference_threads(int n) {
-    at::set_num_threads(resolve_threads(n));
+    // Only when the count changes: each call rebuilds LibTorch's pthreadpool (launcher.cpp).
+    if (at::get_num_threads() != resolve_threads(n)) at::set_num_threads(resolve_threads(n));
     // Inter-op parallelism only helps models with independent branches; ours are chains.
     static std::once_flag once;
     std::call_once(once, [] {

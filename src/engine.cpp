@@ -20,6 +20,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <future>
 #include <optional>
 #include <utility>
 
@@ -359,9 +360,11 @@ Engine& Engine::operator=(Engine&&) noexcept = default;
 Engine::~Engine() = default;
 
 Engine Engine::load(const EngineConfig& config) {
+    // The song table is read on another core while this one loads and freezes the model (which
+    // LibTorch does on one thread). A model that fails to load is still the error reported.
+    std::future<SongTable> songs = std::async(std::launch::async, [&config] { return SongTable::load(config.songs); });
     VaModel model = VaModel::load(config.model, config.model_sha256);
-    SongTable songs = SongTable::load(config.songs);
-    return Engine(std::make_unique<State>(config, std::move(model), std::move(songs)));
+    return Engine(std::make_unique<State>(config, std::move(model), songs.get()));
 }
 
 const VaModel& Engine::model() const { return state_->model; }

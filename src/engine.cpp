@@ -132,6 +132,27 @@ std::string seconds(double s) {
     return buf;
 }
 
+// The run's sink, checking the model (VaModel::check) before the first record or note passes:
+// with ModelCheck::FirstBatch a record can come before any batch ran (an input that failed).
+class ModelCheckedSink : public RecordSink {
+public:
+    ModelCheckedSink(const VaModel& model, RecordSink& inner) : model_(model), inner_(inner) {}
+    void record(const Record& record, const Image& thumbnail) override {
+        model_.check();
+        inner_.record(record, thumbnail);
+    }
+    void soundtrack(const Soundtrack& soundtrack) override { inner_.soundtrack(soundtrack); }
+    void note(const Note& note) override {
+        model_.check();
+        inner_.note(note);
+    }
+    void progress(std::size_t done, const char* unit) override { inner_.progress(done, unit); }
+
+private:
+    const VaModel& model_;
+    RecordSink& inner_;
+};
+
 std::size_t count_allowed(const SongFilter& allowed, std::size_t songs) {
     return allowed.empty() ? songs : static_cast<std::size_t>(std::count(allowed.begin(), allowed.end(), true));
 }
@@ -363,7 +384,7 @@ Engine Engine::load(const EngineConfig& config) {
     // The song table is read on another core while this one loads and freezes the model (which
     // LibTorch does on one thread). A model that fails to load is still the error reported.
     std::future<SongTable> songs = std::async(std::launch::async, [&config] { return SongTable::load(config.songs); });
-    VaModel model = VaModel::load(config.model, config.model_sha256);
+    VaModel model = VaModel::load(config.model, config.model_sha256, config.model_check);
     return Engine(std::make_unique<State>(config, std::move(model), songs.get()));
 }
 
@@ -382,7 +403,8 @@ PreparedRequest Engine::prepare(const Request& request) const {
     return PreparedRequest(std::make_unique<PreparedRequest::Impl>(*state_, request));
 }
 
-RunResult Engine::run(const Request& request, InputSource& inputs, RecordSink& sink, const CancelToken& cancel) const {
+RunResult Engine::run(const Request& request, InputSource& inputs, RecordSink& given_sink, const CancelToken& cancel) const {
+    ModelCheckedSink sink(state_->model, given_sink);
     const PreparedRequest prepared = prepare(request);
     for (const Note& note : prepared.notes()) sink.note(note);
     const PreparedRequest::Impl& p = *prepared.impl_;
@@ -410,6 +432,7 @@ RunResult Engine::run(const Request& request, InputSource& inputs, RecordSink& s
         else
             run.video(held->path);
     }
+    state_->model.check();  // a run with no input at all still refuses a broken model
     return RunResult{run.failures(), cancel.cancelled()};
 }
 

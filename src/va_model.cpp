@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -26,9 +27,15 @@ struct VaModel::Impl {
     ModelMetadata metadata;
     mutable torch::jit::Module module;  // forward() is not const in LibTorch's API
     // Convolutions run about 1.5x faster on channels-last (NHWC) input in LibTorch 1.13 on CPU
-    // (oneDNN's NHWC kernels, MobileNet's depthwise layers most of all). The probe at load
-    // decides: a model that cannot take it (a .view() of a feature map) keeps the plain layout.
+    // (oneDNN's NHWC kernels, MobileNet's depthwise layers most of all). The first forward (the
+    // probe, or the first batch) decides: a model that cannot take it (a .view() of a feature
+    // map) keeps the plain layout.
     bool channels_last = false;
+    // Whether the probe or a first batch has checked the output shape and chosen the layout.
+    std::atomic<bool> checked{false};
+    std::mutex check_mutex;
+
+    torch::Tensor forward(const torch::Tensor& input, std::int64_t width);
 };
 
 namespace {
@@ -60,14 +67,41 @@ torch::Tensor forward_checked(torch::jit::Module& module, const torch::Tensor& i
     return out.to(torch::kFloat32).contiguous();
 }
 
+// A varied, deterministic picture (the golden-ratio sequence): zeros would hide layout bugs.
+torch::Tensor probe_batch(const PreprocessSpec& spec) {
+    const std::int64_t pixels = 3LL * spec.input_height * spec.input_width;
+    return torch::arange(pixels, torch::kFloat32).mul(0.618034F).frac().reshape({1, 3, spec.input_height, spec.input_width});
+}
+
 }  // namespace
+
+// Memory format is not semantic in LibTorch: a model either takes channels-last input with the
+// same answers (to rounding) or throws (a .view() of a feature map). The first forward tries
+// that layout and falls back on the plain one; its outcome decides every later batch.
+torch::Tensor VaModel::Impl::forward(const torch::Tensor& input, std::int64_t width) {
+    if (checked.load(std::memory_order_acquire))
+        return forward_checked(module, channels_last ? input.contiguous(torch::MemoryFormat::ChannelsLast) : input, width, path);
+    std::lock_guard<std::mutex> lock(check_mutex);
+    if (checked.load(std::memory_order_relaxed))
+        return forward_checked(module, channels_last ? input.contiguous(torch::MemoryFormat::ChannelsLast) : input, width, path);
+    torch::Tensor out;
+    try {
+        out = forward_checked(module, input.contiguous(torch::MemoryFormat::ChannelsLast), width, path);
+        channels_last = true;
+    } catch (const ResourceError&) {
+        out = forward_checked(module, input, width, path);  // its error, if any, is the one to report
+        channels_last = false;
+    }
+    checked.store(true, std::memory_order_release);
+    return out;
+}
 
 VaModel::VaModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 VaModel::VaModel(VaModel&&) noexcept = default;
 VaModel& VaModel::operator=(VaModel&&) noexcept = default;
 VaModel::~VaModel() = default;
 
-VaModel VaModel::load(const std::string& path, const std::string& expected_sha256) {
+VaModel VaModel::load(const std::string& path, const std::string& expected_sha256, ModelCheck when) {
     struct stat info {};
     if (::stat(path.c_str(), &info) != 0) throw ResourceError(path, std::string("cannot open model: ") + std::strerror(errno));
     if (S_ISDIR(info.st_mode)) throw ResourceError(path, "is a directory, not a model file");
@@ -101,25 +135,16 @@ VaModel VaModel::load(const std::string& path, const std::string& expected_sha25
         throw ResourceError(path, "cannot prepare the model for inference: " + torch_message(e));
     }
 
+    VaModel model(std::move(impl));
     // Probe once so a model that breaks the contract is refused before any input is read.
-    const PreprocessSpec& spec = impl->metadata.preprocess;
+    if (when == ModelCheck::AtLoad) model.check();
+    return model;
+}
+
+void VaModel::check() const {
+    if (impl_->checked.load(std::memory_order_acquire)) return;
     c10::InferenceMode guard;
-    // A varied, deterministic picture (the golden-ratio sequence): zeros would hide layout bugs.
-    const std::int64_t pixels = 3LL * spec.input_height * spec.input_width;
-    const torch::Tensor probe =
-        torch::arange(pixels, torch::kFloat32).mul(0.618034F).frac().reshape({1, 3, spec.input_height, spec.input_width});
-    // Memory format is not semantic in LibTorch: a model either takes channels-last input with
-    // the same answers (to rounding) or throws (a .view() of a feature map). Probing only that
-    // layout first saves a forward at start-up; the plain layout is the fallback.
-    const auto width = static_cast<std::int64_t>(2 + impl->metadata.emotions.size());
-    try {
-        forward_checked(impl->module, probe.contiguous(torch::MemoryFormat::ChannelsLast), width, path);
-        impl->channels_last = true;
-    } catch (const ResourceError&) {
-        forward_checked(impl->module, probe, width, path);  // its error, if any, is the one to report
-        impl->channels_last = false;
-    }
-    return VaModel(std::move(impl));
+    impl_->forward(probe_batch(impl_->metadata.preprocess), static_cast<std::int64_t>(2 + impl_->metadata.emotions.size()));
 }
 
 const ModelMetadata& VaModel::metadata() const { return impl_->metadata; }
@@ -134,9 +159,7 @@ std::vector<std::optional<Prediction>> VaModel::predict_outputs(const float* bat
     // from_blob does not copy: the caller's buffer is the input tensor.
     const torch::Tensor input = torch::from_blob(const_cast<float*>(batch),
                                                  {static_cast<std::int64_t>(n), 3, spec.input_height, spec.input_width}, torch::kFloat32);
-    const torch::Tensor out =
-        forward_checked(impl_->module, impl_->channels_last ? input.contiguous(torch::MemoryFormat::ChannelsLast) : input,
-                        static_cast<std::int64_t>(width), impl_->path);
+    const torch::Tensor out = impl_->forward(input, static_cast<std::int64_t>(width));
     const float* values = out.data_ptr<float>();
     std::vector<std::optional<Prediction>> result(n);
     for (std::size_t i = 0; i < n; ++i) {

@@ -20,6 +20,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <future>
 #include <optional>
 #include <utility>
 
@@ -130,6 +131,27 @@ std::string seconds(double s) {
     std::snprintf(buf, sizeof buf, "%.1f s", s);
     return buf;
 }
+
+// The run's sink, checking the model (VaModel::check) before the first record or note passes:
+// with ModelCheck::FirstBatch a record can come before any batch ran (an input that failed).
+class ModelCheckedSink : public RecordSink {
+public:
+    ModelCheckedSink(const VaModel& model, RecordSink& inner) : model_(model), inner_(inner) {}
+    void record(const Record& record, const Image& thumbnail) override {
+        model_.check();
+        inner_.record(record, thumbnail);
+    }
+    void soundtrack(const Soundtrack& soundtrack) override { inner_.soundtrack(soundtrack); }
+    void note(const Note& note) override {
+        model_.check();
+        inner_.note(note);
+    }
+    void progress(std::size_t done, const char* unit) override { inner_.progress(done, unit); }
+
+private:
+    const VaModel& model_;
+    RecordSink& inner_;
+};
 
 std::size_t count_allowed(const SongFilter& allowed, std::size_t songs) {
     return allowed.empty() ? songs : static_cast<std::size_t>(std::count(allowed.begin(), allowed.end(), true));
@@ -359,9 +381,11 @@ Engine& Engine::operator=(Engine&&) noexcept = default;
 Engine::~Engine() = default;
 
 Engine Engine::load(const EngineConfig& config) {
-    VaModel model = VaModel::load(config.model, config.model_sha256, config.precision);
-    SongTable songs = SongTable::load(config.songs);
-    return Engine(std::make_unique<State>(config, std::move(model), std::move(songs)));
+    // The song table is read on another core while this one loads and freezes the model (which
+    // LibTorch does on one thread). A model that fails to load is still the error reported.
+    std::future<SongTable> songs = std::async(std::launch::async, [&config] { return SongTable::load(config.songs); });
+    VaModel model = VaModel::load(config.model, config.model_sha256, config.precision, config.model_check);
+    return Engine(std::make_unique<State>(config, std::move(model), songs.get()));
 }
 
 const VaModel& Engine::model() const { return state_->model; }
@@ -379,7 +403,8 @@ PreparedRequest Engine::prepare(const Request& request) const {
     return PreparedRequest(std::make_unique<PreparedRequest::Impl>(*state_, request));
 }
 
-RunResult Engine::run(const Request& request, InputSource& inputs, RecordSink& sink, const CancelToken& cancel) const {
+RunResult Engine::run(const Request& request, InputSource& inputs, RecordSink& given_sink, const CancelToken& cancel) const {
+    ModelCheckedSink sink(state_->model, given_sink);
     const PreparedRequest prepared = prepare(request);
     for (const Note& note : prepared.notes()) sink.note(note);
     const PreparedRequest::Impl& p = *prepared.impl_;
@@ -407,6 +432,7 @@ RunResult Engine::run(const Request& request, InputSource& inputs, RecordSink& s
         else
             run.video(held->path);
     }
+    state_->model.check();  // a run with no input at all still refuses a broken model
     return RunResult{run.failures(), cancel.cancelled()};
 }
 

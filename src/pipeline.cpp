@@ -108,6 +108,7 @@ void decode_worker(Ring& ring, InputSource& inputs, const PreprocessSpec& spec, 
         if (!slot.error) {
             try {
                 const Image image = decode(slot, options);
+                slot.tensor.resize(spec.tensor_size());  // allocated on first use: a short run touches few slots
                 preprocess(image, spec, slot.tensor.data());
                 if (thumbnail_side > 0) slot.thumbnail = image.thumbnail(thumbnail_side);
             } catch (const InputError& e) {
@@ -181,7 +182,6 @@ std::size_t Pipeline::run(InputSource& inputs, const std::function<void(const Re
 
     Ring ring;
     ring.slots.resize(2 * batch_size + static_cast<std::size_t>(options_.decode_threads));
-    for (Slot& s : ring.slots) s.tensor.resize(tensor);
     std::vector<std::thread> workers;
     workers.reserve(static_cast<std::size_t>(options_.decode_threads));
     for (int t = 0; t < options_.decode_threads; ++t)
@@ -196,7 +196,7 @@ std::size_t Pipeline::run(InputSource& inputs, const std::function<void(const Re
         for (std::thread& w : workers) w.join();
     };
 
-    std::vector<float> batch(batch_size * tensor);
+    std::vector<float> batch;          // grows to the largest group seen: a short run touches less memory
     std::vector<std::size_t> decoded;  // positions in the current group that go to the model
     std::size_t failures = 0;
     try {
@@ -216,6 +216,7 @@ std::size_t Pipeline::run(InputSource& inputs, const std::function<void(const Re
             }
             // Slots emitted..emitted+count stay ours until `emitted` moves past them.
             decoded.clear();
+            if (batch.size() < count * tensor) batch.resize(count * tensor);
             for (std::size_t i = 0; i < count; ++i) {
                 const Slot& slot = ring.slots[(ring.emitted + i) % ring.slots.size()];
                 if (slot.error) continue;

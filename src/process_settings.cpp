@@ -4,20 +4,9 @@
 #include "img2music/va_model.hpp"
 #include "tensor_block_cache.hpp"
 
-#include <sched.h>
 #include <torch/csrc/jit/runtime/graph_executor.h>
 
-#include <algorithm>
-#include <thread>
-
 namespace img2music {
-
-int usable_cores() {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    if (::sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
-    return static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
-}
 
 int resolve_threads(int requested) { return requested > 0 ? requested : usable_cores(); }
 

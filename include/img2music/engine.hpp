@@ -29,6 +29,7 @@
 #include "img2music/precision.hpp"
 #include "img2music/record.hpp"
 #include "img2music/request.hpp"
+#include "img2music/va_model.hpp"
 
 #include <atomic>
 #include <cstddef>
@@ -38,10 +39,8 @@
 
 namespace img2music {
 
-class VaModel;
 class SongTable;
 struct Soundtrack;
-struct Prediction;
 class Engine;
 
 struct EngineConfig {
@@ -53,6 +52,9 @@ struct EngineConfig {
     // Images per forward pass; 0 chooses by the model's input size: 8 at 224x224, proportionally
     // fewer for larger inputs (4 at 320x320), so that activation memory stays about the same.
     std::size_t batch_size = 0;
+    // FirstBatch saves a one-image run a forward pass; run() still refuses a model that breaks
+    // its contract before it gives out any record or note (va_model.hpp).
+    ModelCheck model_check = ModelCheck::AtLoad;
 };
 
 // The batch size that batch_size = 0 stands for, for a model input of height x width pixels.

@@ -23,12 +23,23 @@ struct Prediction {
     std::vector<float> emotions;  // one probability per metadata().emotions name (sum 1); empty without
 };
 
+// When a loaded model's output shape is checked against its contract: at load, with a probe
+// batch, or by the first batch it runs (which saves a forward pass at start-up; check() then
+// makes sure before results are given out).
+enum class ModelCheck { AtLoad, FirstBatch };
+
 class VaModel {
 public:
-    // Loads the model and its metadata and runs a probe batch to check the output shape.
+    // Loads the model and its metadata and checks the output shape as `when` says.
     // A TorchScript file is a program: with `expected_sha256` (64 hex digits) the file must
     // hash to it before anything in it is parsed. Throws ResourceError naming `path` and the reason.
-    static VaModel load(const std::string& path, const std::string& expected_sha256 = "", Precision precision = Precision::automatic);
+    // `precision`: what the convolutions run in (precision.hpp); precision() says what was chosen.
+    static VaModel load(const std::string& path, const std::string& expected_sha256 = "", Precision precision = Precision::automatic,
+                        ModelCheck when = ModelCheck::AtLoad);
+
+    // Runs the probe batch unless the shape was checked already (at load, or by a batch);
+    // throws ResourceError as load does. Thread-safe.
+    void check() const;
 
     VaModel(VaModel&&) noexcept;
     VaModel& operator=(VaModel&&) noexcept;
@@ -53,7 +64,6 @@ public:
 private:
     struct Impl;
     explicit VaModel(std::unique_ptr<Impl> impl);
-    static std::unique_ptr<Impl> load_impl(const std::string& path, bool bfloat16);
     std::unique_ptr<Impl> impl_;
 };
 

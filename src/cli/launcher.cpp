@@ -8,20 +8,50 @@
 // LibTorch and libgomp) here, after setting the policy, costs nothing extra: the same libraries
 // are mapped either way. A policy the user set is kept.
 //
+// LibTorch 1.13 rebuilds its pthreadpool (a pool img2music never uses, whose fresh workers spin
+// for ~25 ms each) on every at::set_num_threads, and each thread that first runs a parallel op
+// calls it again once a count was set. Setting OMP_NUM_THREADS to the usable cores here makes
+// that LibTorch's default, so the default run never calls it (set_inference_threads).
+//
 // OpenCV likewise reads OPENCV_IO_MAX_IMAGE_PIXELS once, when it is loaded: its limit, the
 // backstop for the image formats whose size img2music does not read from the header itself
 // (image_codec.hpp), is lowered from 2^30 to img2music's own unless the user set one.
 #include "cli/resource_paths.hpp"
 #include "img2music/image.hpp"
+#include "img2music/process_settings.hpp"
 
 #include <dlfcn.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <iostream>
 #include <string>
+
+namespace {
+
+// Ends the process once the CLI has returned: everything it owes the user is written, so the
+// static destructors of the ~290 libraries LibTorch brings (LibTorch unregistering each of its
+// operators among them: ~60 ms of CPU, docs/performance.md) are skipped. Sanitizer builds exit
+// normally, so that LeakSanitizer still checks.
+[[noreturn]] void finish(int status) {
+#if defined(__SANITIZE_ADDRESS__)
+    std::exit(status);
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    std::exit(status);
+#endif
+#endif
+    std::cout.flush();
+    std::fflush(nullptr);
+    ::_exit(status);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     ::setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+    ::setenv("OMP_NUM_THREADS", std::to_string(img2music::usable_cores()).c_str(), 0);
     ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(img2music::kMaxImagePixels).c_str(), 0);
     const std::string dir = img2music::cli::executable_dir();
     std::string error;
@@ -37,7 +67,7 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "img2music: %s: no img2music_cli_main entry point\n", candidate.c_str());
             return 2;
         }
-        return entry(argc, argv);  // the library stays loaded until exit
+        finish(entry(argc, argv));
     }
     std::fprintf(stderr, "img2music: cannot load libimg2music_cli.so beside the executable: %s\n", error.c_str());
     return 2;

@@ -127,6 +127,8 @@ int run(Options& o) {
     request.thumbnails = !o.report.empty();
 
     configure_process(o.engine.threads);
+    // The first batch checks the model: a one-image run makes one forward pass, not two.
+    o.engine.model_check = ModelCheck::FirstBatch;
     const Engine engine = Engine::load(o.engine);
     try {
         engine.check(request);

@@ -111,6 +111,20 @@ expect_exit 2 "unknown flag" -- run --frobnicate data/images/red.png
 expect_exit 2 "missing model" -- "$bin" --model "$tmp/none.pt" --songs "$songs" data/images/red.png
 expect_exit 2 "bad shape model" -- "$bin" --model data/models/bad_shape.pt --songs "$songs" data/images/red.png
 expect_stderr "bad shape message" "bad_shape.pt: model output has shape \[1, 3\] for a batch of 1, expected \[1, 2\]$"
+# The CLI checks the model on its first batch: a broken one is still refused before any record,
+# whatever comes first (an input that is missing or does not decode, or no input at all), in
+# every format, and with --output no file is left.
+for first in data/missing.png "$tmp/fake.jpg"; do
+    for fmt in jsonl json csv; do
+        expect_exit 2 "bad shape model after $first, $fmt" -- "$bin" --model data/models/bad_shape.pt --songs "$songs" -f "$fmt" "$first" data/images/red.png
+        expect_stderr "bad shape model after $first, $fmt: message" "bad_shape.pt: model output has shape \[1, 3\] for a batch of 1, expected \[1, 2\]$"
+        if [ ! -s "$tmp/out" ]; then pass; else fail "bad shape model after $first, $fmt: output $(cat "$tmp/out")"; fi
+    done
+done
+expect_exit 2 "bad shape model, no input" -- "$bin" --model data/models/bad_shape.pt --songs "$songs" - </dev/null
+expect_stderr "bad shape model, no input: message" "bad_shape.pt: model output has shape \[1, 3\] for a batch of 1, expected \[1, 2\]$"
+expect_exit 2 "bad shape model, --output" -- "$bin" --model data/models/bad_shape.pt --songs "$songs" -o "$tmp/bad.json" data/missing.png
+if [ ! -e "$tmp/bad.json" ] && [ -z "$(ls "$tmp" | grep -F bad.json)" ]; then pass; else fail "bad shape model, --output: left $(ls "$tmp")"; fi
 expect_exit 2 "model without metadata" -- "$bin" --model data/models/no_metadata.pt --songs "$songs" data/images/red.png
 expect_stderr "no metadata message" "no_metadata.pt: no img2music.json metadata inside the model"
 expect_exit 2 "image as model" -- "$bin" --model data/images/red.png --songs "$songs" data/images/red.png

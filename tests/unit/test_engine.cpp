@@ -188,3 +188,30 @@ TEST_CASE("Threads: the usable cores follow the affinity mask, and 0 threads mea
     }).join();
     CHECK(pinned == 1);
 }
+
+TEST_CASE("Engine: a model checked by its first batch that breaks its contract is refused before any record or note") {
+    EngineConfig config = tiny("bad_shape.pt");
+    config.model_check = ModelCheck::FirstBatch;
+    const Engine engine = Engine::load(config);  // loads: nothing has run the model yet
+    Request plain;
+    plain.top_k = 3;
+    plain.format = OutputFormat::Jsonl;
+    Request noted = plain;  // with a note first: fewer rock songs than asked for
+    noted.top_k = 10;
+    noted.songs.genres = {"rock"};
+    const std::vector<std::string> failing_first = {kData + "/missing.png", kData + "/images/red.png"};
+    for (const auto& [request, inputs] :
+         {std::pair{plain, failing_first}, std::pair{plain, std::vector<std::string>{kData + "/missing.png"}},
+          std::pair{plain, std::vector<std::string>{}}, std::pair{noted, failing_first}}) {
+        INFO(inputs.size() << " inputs, " << request.songs.genres.size() << " genre filter");
+        ListSource source(inputs);
+        Collect sink(engine, request);
+        CancelToken cancel;
+        CHECK_THROWS_WITH(engine.run(request, source, sink, cancel),
+                          Catch::Matchers::Contains("bad_shape.pt: model output has shape [1, 3] for a batch of 1, expected [1, 2]"));
+        CHECK(sink.finish().empty());
+        CHECK(sink.notes.empty());
+    }
+    // The same model checked at load is refused there.
+    CHECK_THROWS_WITH(Engine::load(tiny("bad_shape.pt")), Catch::Matchers::Contains("expected [1, 2]"));
+}

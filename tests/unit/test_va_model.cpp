@@ -122,3 +122,39 @@ TEST_CASE("VA model: bfloat16 convolutions stay close to float32 on the shipped 
         CHECK(alone[0]->va.arousal == Approx(fast[i]->va.arousal).margin(1e-3));
     }
 }
+
+TEST_CASE("VA model: checked by its first batch, a broken model is refused there and by check()") {
+    // Loading does not run the model...
+    const VaModel deferred = VaModel::load(kModels + "bad_shape.pt", "", Precision::automatic, ModelCheck::FirstBatch);
+    std::vector<float> batch(2 * deferred.metadata().preprocess.tensor_size(), 0.5F);
+    // ...the first batch refuses it with the probe's message, for the batch it was...
+    CHECK_THROWS_WITH(deferred.predict(batch.data(), 2),
+                      Catch::Matchers::Contains("model output has shape [2, 3] for a batch of 2, expected [2, 2]"));
+    // ...and check() with the message of the probe at load.
+    CHECK_THROWS_WITH(deferred.check(), Catch::Matchers::Contains("model output has shape [1, 3] for a batch of 1, expected [1, 2]"));
+    CHECK_THROWS_WITH(VaModel::load(kModels + "emotions_short.pt", "", Precision::automatic, ModelCheck::FirstBatch).check(),
+                      Catch::Matchers::Contains("expected [1, 5] (valence, arousal and the 3 emotions the metadata names)"));
+}
+
+TEST_CASE("VA model: checked by its first batch, the answers are those of a model probed at load, in either layout") {
+    for (const char* name : {"tiny_va.pt", "view_va.pt"}) {  // channels-last, and the plain layout
+        INFO(name);
+        const VaModel probed = VaModel::load(kModels + name);
+        const VaModel deferred = VaModel::load(kModels + name, "", Precision::automatic, ModelCheck::FirstBatch);
+        const PreprocessSpec& spec = probed.metadata().preprocess;
+        std::vector<float> batch(2 * spec.tensor_size());
+        preprocess(Image::load(kImages + "split.png"), spec, batch.data());
+        preprocess(Image::load(kImages + "red.png"), spec, batch.data() + spec.tensor_size());
+        const auto want = probed.predict(batch.data(), 2);
+        for (int round = 0; round < 2; ++round) {  // the first batch decides the layout, the second uses it
+            const auto got = deferred.predict(batch.data(), 2);
+            REQUIRE(got.size() == 2);
+            for (std::size_t i = 0; i < 2; ++i) {
+                REQUIRE(got[i].has_value());
+                CHECK(got[i]->valence == Approx(want[i]->valence).margin(1e-6));
+                CHECK(got[i]->arousal == Approx(want[i]->arousal).margin(1e-6));
+            }
+        }
+        CHECK_NOTHROW(deferred.check());
+    }
+}

@@ -27,7 +27,8 @@ The content is made to look like footage to a decoder and to the model, not like
 a new "scene" every --scene-seconds (30) with its own mood (palette, brightness, speed), a
 drifting colour gradient, a dozen shapes moving on smooth paths, and film grain (per-frame
 noise) so that frames are neither constant nor trivially compressible: with the default grain
-the file has about 13 Mbit/s, near what a phone records at 1080p. Deterministic (seeded).
+the encoder fills its 12 Mbit/s (12.2 Mbit/s in the file), what a phone records at 1080p.
+Deterministic (seeded).
 Written to OUT.tmp and renamed at the end, so that an interrupted run leaves no file that
 bench/run.sh would take for a finished one.
 """
@@ -118,8 +119,8 @@ def main(argv=None) -> int:
     p.add_argument("--unique-scenes", type=int, default=len(MOODS),
                    help="encode at most this many distinct scenes and repeat them by stream copy (0: every scene its own)")
     p.add_argument("--grain", type=float, default=1.0,
-                   help="film grain scale; 1 gives about 13 Mbit/s (about 1 GB for 10 minutes), near what "
-                        "a phone records at 1080p; 0.5 about 3 Mbit/s")
+                   help="film grain scale; 1 fills the 12 Mbit/s a phone records at 1080p (0.9 GB for 10 minutes); "
+                        "less grain compresses below it")
     a = p.parse_args(argv)
     rng = np.random.default_rng(a.seed)
     grain_tiles = [rng.integers(0, 33, (HEIGHT + 64, WIDTH + 64, 3), dtype=np.uint8) for _ in range(6)]

@@ -3,13 +3,32 @@
 through libx264 from Debian's ffmpeg CLI, 30 fps, a keyframe every second, about 12 Mbit/s);
 with --codec mp4v, MPEG-4 Part 2 at 24 fps through OpenCV's writer (the earlier benchmark video).
 
+How the H.264 is encoded, and why. Phones encode in hardware: a fixed keyframe interval, no
+B-frames (H.264 hardware encoders write Baseline/Main-style streams without them, or High
+without them), CABAC and the deblocking filter on, at a constrained bitrate. x264's default
+preset took about 35 minutes for 10 minutes of 1080p on 2 busy cores; what is kept here is
+what the *decoder* sees of a phone's stream, at a fraction of that:
+  -preset superfast   x264's cheapest search that still writes CABAC, deblocking and 8x8
+                      transforms (High profile), which is what a decoder spends its time on;
+                      ultrafast would turn CABAC and deblocking off and make decoding unlike a
+                      phone's (and cheaper than it);
+  -bf 0               no B-frames, as phones' hardware encoders;
+  -g 30 -keyint_min 30 -sc_threshold 0   a keyframe every second exactly, none at scene cuts;
+  -b:v 12M -maxrate 12M -bufsize 12M     about 12 Mbit/s, capped as a phone's rate control.
+And each mood's scene is encoded once: when the video is a whole number of scenes of whole
+seconds (the benchmark's 10 minutes of 30-s scenes), the 8 moods' scenes are encoded as separate
+files (each starts on a keyframe: every group of pictures is closed without B-frames) and the
+ffmpeg CLI's concat demuxer joins them in order (stream copy) to the full length, so 10 minutes
+cost 4 minutes of encoding. A decoder cannot tell: the 20 scenes are 8 distinct ones in turn.
+
     /usr/bin/python3 bench/make_video.py --seconds 600 --out build/bench/video_600s.mp4
 
 The content is made to look like footage to a decoder and to the model, not like a test card:
 a new "scene" every --scene-seconds (30) with its own mood (palette, brightness, speed), a
 drifting colour gradient, a dozen shapes moving on smooth paths, and film grain (per-frame
 noise) so that frames are neither constant nor trivially compressible: with the default grain
-the file has about 13 Mbit/s, near what a phone records at 1080p. Deterministic (seeded).
+the encoder fills its 12 Mbit/s (12.2 Mbit/s in the file), what a phone records at 1080p.
+Deterministic (seeded).
 Written to OUT.tmp and renamed at the end, so that an interrupted run leaves no file that
 bench/run.sh would take for a finished one.
 """
@@ -96,22 +115,64 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, default=5)
     p.add_argument("--codec", choices=("h264", "mp4v"), default="h264")
     p.add_argument("--fps", type=int, default=None, help="default: 30 for h264, 24 for mp4v")
+    p.add_argument("--preset", default="superfast", help="x264's preset (see above for why superfast)")
+    p.add_argument("--unique-scenes", type=int, default=len(MOODS),
+                   help="encode at most this many distinct scenes and repeat them by stream copy (0: every scene its own)")
     p.add_argument("--grain", type=float, default=1.0,
-                   help="film grain scale; 1 gives about 13 Mbit/s (about 1 GB for 10 minutes), near what "
-                        "a phone records at 1080p; 0.5 about 3 Mbit/s")
+                   help="film grain scale; 1 fills the 12 Mbit/s a phone records at 1080p (0.9 GB for 10 minutes); "
+                        "less grain compresses below it")
     a = p.parse_args(argv)
     rng = np.random.default_rng(a.seed)
     grain_tiles = [rng.integers(0, 33, (HEIGHT + 64, WIDTH + 64, 3), dtype=np.uint8) for _ in range(6)]
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
-    tmp = a.out + ".tmp.mp4"  # the extension tells the writer the container
     fps = a.fps or (30 if a.codec == "h264" else 24)
+    frames = int(round(a.seconds * fps))
+    scene_frames = int(round(a.scene_seconds * fps))
+    scenes = frames // scene_frames if scene_frames > 0 else 0
+    repeat = (a.codec == "h264" and a.unique_scenes > 0 and scene_frames % fps == 0 and scenes * scene_frames == frames
+              and scenes > a.unique_scenes)
+    if repeat:
+        ok = write_repeated_scenes(a, fps, scene_frames, scenes, grain_tiles)
+    else:
+        ok = write_frames(a, a.out + ".tmp.mp4", fps, range(frames), grain_tiles, rng)  # the extension tells the writer the container
+    if not ok:
+        return 1
+    os.replace(a.out + ".tmp.mp4", a.out)
+    print("make_video: wrote %s (%d frames, %.1f MB)" % (a.out, frames, os.path.getsize(a.out) / 1e6), file=sys.stderr)
+    return 0
+
+
+def write_repeated_scenes(a, fps, scene_frames, scenes, grain_tiles):
+    """Encodes scenes 0..unique-1 each on its own, then joins scene i % unique for every i."""
+    parts = []
+    for k in range(a.unique_scenes):
+        part = "%s.scene%d.tmp.mp4" % (a.out, k)
+        rng = np.random.default_rng(a.seed * 7919 + k)
+        if not write_frames(a, part, fps, range(k * scene_frames, (k + 1) * scene_frames), grain_tiles, rng):
+            return False
+        parts.append(part)
+    listing = a.out + ".concat.txt"
+    with open(listing, "w") as f:
+        for i in range(scenes):
+            f.write("file '%s'\n" % os.path.abspath(parts[i % len(parts)]).replace("'", "'\\''"))
+    ok = subprocess.call(["ffmpeg", "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", listing, "-c", "copy",
+                          "-movflags", "+faststart", a.out + ".tmp.mp4"]) == 0
+    for path in parts + [listing]:
+        os.remove(path)
+    if not ok:
+        print("make_video: joining the scenes failed for %s" % a.out, file=sys.stderr)
+    return ok
+
+
+def write_frames(a, out, fps, frame_numbers, grain_tiles, rng):
+    """Encodes frames frame_numbers (scene by scene as draw() makes them) to out."""
     if a.codec == "h264":
-        # x264's defaults (B-frames included) at a phone's bitrate, a keyframe every second and
-        # no others (-sc_threshold 0: phones keep a fixed keyframe interval).
         encoder = subprocess.Popen(
             ["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", "%dx%d" % (WIDTH, HEIGHT), "-r", str(fps),
-             "-i", "-", "-c:v", "libx264", "-preset", "veryfast", "-b:v", "12M", "-maxrate", "12M", "-bufsize", "24M",
-             "-g", str(fps), "-sc_threshold", "0", "-pix_fmt", "yuv420p", "-movflags", "+faststart", tmp], stdin=subprocess.PIPE)
+             "-i", "-", "-c:v", "libx264", "-preset", a.preset, "-profile:v", "high", "-bf", "0",
+             "-b:v", "12M", "-maxrate", "12M", "-bufsize", "12M",
+             "-g", str(fps), "-keyint_min", str(fps), "-sc_threshold", "0", "-pix_fmt", "yuv420p", "-movflags", "+faststart", out],
+            stdin=subprocess.PIPE)
 
         def write(frame):
             encoder.stdin.write(frame.tobytes())
@@ -120,10 +181,10 @@ def main(argv=None) -> int:
             encoder.stdin.close()
             return encoder.wait() == 0
     else:
-        writer = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*"mp4v"), fps, (WIDTH, HEIGHT))
+        writer = cv2.VideoWriter(out, cv2.VideoWriter_fourcc(*"mp4v"), fps, (WIDTH, HEIGHT))
         if not writer.isOpened():
-            print("make_video: cannot open a 1080p mp4v writer for %s" % tmp, file=sys.stderr)
-            return 1
+            print("make_video: cannot open a 1080p mp4v writer for %s" % out, file=sys.stderr)
+            return False
 
         def write(frame):
             writer.write(frame)
@@ -131,20 +192,17 @@ def main(argv=None) -> int:
         def close():
             writer.release()
             return True
-    frames = int(round(a.seconds * fps))
     scene, scene_index = None, -1
-    for f in range(frames):
+    for f in frame_numbers:
         t = f / fps
         if int(t // a.scene_seconds) != scene_index:
             scene_index = int(t // a.scene_seconds)
             scene = Scene(scene_index, np.random.default_rng(a.seed * 1000 + scene_index), a.grain)
         write(scene.draw(t, grain_tiles, rng))
     if not close():
-        print("make_video: the encoder failed for %s" % tmp, file=sys.stderr)
-        return 1
-    os.replace(tmp, a.out)
-    print("make_video: wrote %s (%d frames, %.1f MB)" % (a.out, frames, os.path.getsize(a.out) / 1e6), file=sys.stderr)
-    return 0
+        print("make_video: the encoder failed for %s" % out, file=sys.stderr)
+        return False
+    return True
 
 
 if __name__ == "__main__":

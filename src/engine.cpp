@@ -368,9 +368,10 @@ Record PreparedRequest::record(const std::string& input, const Prediction& predi
 }
 
 std::size_t default_batch_size(int height, int width) {
-    // 8 images of 224 x 224 per pass measured fastest on 2 cores; a larger input's activations
-    // grow with its area, so fewer images keep peak memory where it was (at most 8, at least 1).
-    constexpr double kReferencePixels = 8.0 * 224 * 224;
+    // A pass's activations grow with its images' area; about 200,000 pixels per pass (4 images
+    // of 224 x 224, 2 of 320 x 320) keep a whole run under 400 MB with margin, and cost the same
+    // CPU per image as twice that on 2 cores (docs/performance.md). At most 8, at least 1.
+    constexpr double kReferencePixels = 4.0 * 224 * 224;
     const double pixels = std::max(1.0, static_cast<double>(height) * static_cast<double>(width));
     return static_cast<std::size_t>(std::clamp(std::lround(kReferencePixels / pixels), 1L, 8L));
 }
@@ -415,10 +416,11 @@ RunResult Engine::run(const Request& request, InputSource& inputs, RecordSink& g
 
     CancellableInputs cancellable(inputs, cancel);
     ImageStretch stretch(cancellable, request.video.sequence);
-    // Video frames come scaled to twice what the model's preprocessing resizes them to: enough
-    // for its area resampling to give the answers of the full frame (docs/video.md).
+    // Video frames come scaled (by area, in the colour conversion) to what the model's
+    // preprocessing resizes them to: the answers of the full frame to within 0.01, and the
+    // conversion costs half what twice that size cost (docs/video.md, docs/performance.md).
     VideoReadOptions video;
-    video.cover_side = 2 * std::max({input.resize_shorter, input.input_height, input.input_width});
+    video.cover_side = std::max({input.resize_shorter, input.input_height, input.input_width});
     Run run(request, selector, alignment, pipeline, sink, cancel, video);
     while (!cancel.cancelled()) {
         run.images(stretch);

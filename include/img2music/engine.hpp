@@ -49,8 +49,8 @@ struct EngineConfig {
     std::string songs;         // song table path, CSV or JSON (song_table.hpp)
     Precision precision = Precision::automatic;  // of the model's convolutions (precision.hpp)
     int threads = 0;           // the cores a run may use, 0: usable_cores(); decoding gets half as many (process_settings.hpp)
-    // Images per forward pass; 0 chooses by the model's input size: 8 at 224x224, proportionally
-    // fewer for larger inputs (4 at 320x320), so that activation memory stays about the same.
+    // Images per forward pass; 0 chooses by the model's input size: 4 at 224x224, proportionally
+    // fewer for larger inputs (2 at 320x320), so that activation memory stays about the same.
     std::size_t batch_size = 0;
     // FirstBatch saves a one-image run a forward pass; run() still refuses a model that breaks
     // its contract before it gives out any record or note (va_model.hpp).

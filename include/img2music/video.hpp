@@ -54,9 +54,9 @@ struct VideoFrame {
 };
 
 struct VideoReadOptions {
-    // Frames come scaled down so that their shorter side is this many pixels (never enlarged);
-    // 0: full size. The engine asks for twice the model's input, which its preprocessing then
-    // resizes as for any image (docs/video.md: the answers this changes, measured).
+    // Frames come scaled down (by area) so that their shorter side is this many pixels (never
+    // enlarged); 0: full size. The engine asks for what the model's preprocessing resizes to
+    // (docs/video.md: the answers this changes, measured).
     int cover_side = 0;
 };
 

@@ -84,7 +84,7 @@ void declare_engine_options(CLI::App& app, Options& o) {
         ->check(CLI::Range(0, 256))
         ->capture_default_str();
     app.add_option("--batch-size", o.engine.batch_size,
-                   "Images per forward pass (default: 8 for a 224x224 model input, fewer for larger inputs, e.g. 4 at 320x320, "
+                   "Images per forward pass (default: 4 for a 224x224 model input, fewer for larger inputs, e.g. 2 at 320x320, "
                    "so that memory stays the same)")
         ->check(CLI::Range(1, 1024))
         ->type_name("INT")

@@ -165,9 +165,9 @@ TEST_CASE(
 }
 
 TEST_CASE("Engine: the default batch follows the model's input size, keeping activation memory the same") {
-    CHECK(default_batch_size(224, 224) == 8);
-    CHECK(default_batch_size(320, 320) == 4);
-    CHECK(default_batch_size(448, 448) == 2);
+    CHECK(default_batch_size(224, 224) == 4);
+    CHECK(default_batch_size(320, 320) == 2);
+    CHECK(default_batch_size(448, 448) == 1);
     CHECK(default_batch_size(1024, 1024) == 1);
     CHECK(default_batch_size(32, 32) == 8);  // small inputs keep 8: more per pass bought nothing
     CHECK(default_batch_size(0, 0) == 8);

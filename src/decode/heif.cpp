@@ -56,8 +56,8 @@ Parsed parse(const std::uint8_t* data, std::size_t size, const std::string& name
     return p;
 }
 
-// The smallest thumbnail that covers min_width x min_height as displayed and has the primary
-// image's shape (a thumbnail turned differently from its image would be read wrongly).
+// The smallest thumbnail that covers kThumbnailMargin times min_width x min_height as displayed
+// and has the primary image's shape (a thumbnail turned differently would be read wrongly).
 Handle covering_thumbnail(const heif_image_handle* primary, const DecodeOptions& options) {
     if (options.min_width <= 0 && options.min_height <= 0) return nullptr;
     const int count = heif_image_handle_get_number_of_thumbnails(primary);
@@ -72,7 +72,8 @@ Handle covering_thumbnail(const heif_image_handle* primary, const DecodeOptions&
         Handle candidate(thumb);
         const int w = heif_image_handle_get_width(thumb);
         const int h = heif_image_handle_get_height(thumb);
-        const bool covers = w >= options.min_width && h >= options.min_height && h > 0;
+        const bool covers = kThumbnailMarginDen * w >= kThumbnailMarginNum * options.min_width &&
+                            kThumbnailMarginDen * h >= kThumbnailMarginNum * options.min_height && h > 0;
         const bool same_shape = covers && std::abs(static_cast<double>(w) / h / aspect - 1.0) < 0.02;
         if (same_shape && (!best || w < heif_image_handle_get_width(best.get()))) best = std::move(candidate);
     }
@@ -92,30 +93,62 @@ public:
     }
     std::pair<std::uint32_t, std::uint32_t> declared_size(const std::uint8_t* data, std::size_t size) const override {
         try {
-            const Parsed p = parse(data, size, "");
-            return {static_cast<std::uint32_t>(std::max(0, heif_image_handle_get_width(p.primary.get()))),
-                    static_cast<std::uint32_t>(std::max(0, heif_image_handle_get_height(p.primary.get())))};
+            return size_of(parse(data, size, "").primary.get());
         } catch (const InputError&) {
             return {0, 0};  // decode() says why
         }
     }
-    // The primary image's ICC profile ("prof" or "rICC"); an nclx description is not one.
     std::string icc_profile(const std::uint8_t* data, std::size_t size) const override {
         try {
-            const Parsed p = parse(data, size, "");
-            const heif_color_profile_type type = heif_image_handle_get_color_profile_type(p.primary.get());
-            if (type != heif_color_profile_type_prof && type != heif_color_profile_type_rICC) return {};
-            std::string icc(heif_image_handle_get_raw_color_profile_size(p.primary.get()), '\0');
-            if (icc.empty() || icc.size() > kMaxIccBytes ||
-                heif_image_handle_get_raw_color_profile(p.primary.get(), icc.data()).code != heif_error_Ok)
-                return {};
-            return icc;
+            return profile_of(parse(data, size, "").primary.get());
         } catch (const InputError&) {
             return {};
         }
     }
     cv::Mat decode(const std::uint8_t* data, std::size_t size, const std::string& name, const DecodeOptions& options) const override {
+        return pixels_of(parse(data, size, name), name, options);
+    }
+    // The file's boxes read once for the size check, the pixels and the profile.
+    Decoded decode_with_profile(const std::uint8_t* data, std::size_t size, const std::string& name,
+                                const DecodeOptions& options) const override {
         const Parsed p = parse(data, size, name);
+        const auto [w, h] = size_of(p.primary.get());
+        if (std::uint64_t{w} * h > static_cast<std::uint64_t>(options.max_pixels))
+            throw InputError(name, too_large_reason(w, h, options.max_pixels));
+        Decoded out;
+        out.pixels = pixels_of(p, name, options);
+        out.icc = profile_of(p.primary.get());
+        return out;
+    }
+
+private:
+    static std::pair<std::uint32_t, std::uint32_t> size_of(const heif_image_handle* primary) {
+        return {static_cast<std::uint32_t>(std::max(0, heif_image_handle_get_width(primary))),
+                static_cast<std::uint32_t>(std::max(0, heif_image_handle_get_height(primary)))};
+    }
+
+    // The primary image's colour space as an ICC profile: its own ("prof" or "rICC"), or one
+    // built from an nclx box's primaries and transfer (iPhones describe Display P3 that way).
+    static std::string profile_of(const heif_image_handle* primary) {
+        const heif_color_profile_type type = heif_image_handle_get_color_profile_type(primary);
+        if (type == heif_color_profile_type_prof || type == heif_color_profile_type_rICC) {
+            std::string icc(heif_image_handle_get_raw_color_profile_size(primary), '\0');
+            if (icc.empty() || icc.size() > kMaxIccBytes ||
+                heif_image_handle_get_raw_color_profile(primary, icc.data()).code != heif_error_Ok)
+                return {};
+            return icc;
+        }
+        heif_color_profile_nclx* raw = nullptr;
+        if (type != heif_color_profile_type_nclx || heif_image_handle_get_nclx_color_profile(primary, &raw).code != heif_error_Ok ||
+            raw == nullptr)
+            return {};
+        const std::unique_ptr<heif_color_profile_nclx, void (*)(heif_color_profile_nclx*)> nclx(raw, heif_nclx_color_profile_free);
+        return icc_from_cicp({nclx->color_primary_red_x, nclx->color_primary_red_y, nclx->color_primary_green_x,
+                              nclx->color_primary_green_y, nclx->color_primary_blue_x, nclx->color_primary_blue_y,
+                              nclx->color_primary_white_x, nclx->color_primary_white_y, static_cast<int>(nclx->transfer_characteristics)});
+    }
+
+    static cv::Mat pixels_of(const Parsed& p, const std::string& name, const DecodeOptions& options) {
         const Handle thumbnail = covering_thumbnail(p.primary.get(), options);
         const heif_image_handle* chosen = thumbnail ? thumbnail.get() : p.primary.get();
         const bool alpha = heif_image_handle_has_alpha_channel(chosen) != 0;

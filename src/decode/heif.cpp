@@ -1,9 +1,11 @@
 // HEIF stills through libheif: HEIC (HEVC, what iPhones write) and AVIF (AV1). The primary
 // image, with the file's transforms (irot rotation, imir mirror, clap crop) applied by libheif;
 // its EXIF orientation is not applied on top (the transforms take precedence, and phones
-// write both). An embedded thumbnail is decoded instead of the full image when it covers what
-// the caller needs: a 12-megapixel HEVC grid costs libheif most of a second, a thumbnail a
-// few milliseconds. HDR (10/12-bit) images are converted to 8 bits by libheif.
+// write both). An embedded thumbnail is decoded instead of the full image when it covers twice
+// what the caller needs (kThumbnailMargin): a 12-megapixel HEVC image costs libheif most of a
+// second, a thumbnail a few milliseconds. HDR (10/12-bit) images are converted to 8 bits by
+// libheif. An nclx colour box (code points, no ICC profile) becomes an ICC profile for the sRGB
+// conversion, as an embedded profile is.
 #include "decode/color_profile.hpp"
 #include "decode/image_codec.hpp"
 #include "img2music/error.hpp"

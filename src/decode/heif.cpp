@@ -150,6 +150,56 @@ private:
                               nclx->color_primary_white_x, nclx->color_primary_white_y, static_cast<int>(nclx->transfer_characteristics)});
     }
 
+    // The factor (2 or more) by which an image can be scaled down and still cover kScaledDecodeMargin
+    // times what is asked, when its pixels are 8-bit 4:2:0 YCbCr with BT.601's full-range matrix
+    // (what phones and heif-enc write; no nclx box means that to libheif too); 1 otherwise.
+    static int reduction(const heif_image_handle* handle, const DecodeOptions& options) {
+        if (options.min_width <= 0 || options.min_height <= 0 || heif_image_handle_has_alpha_channel(handle) != 0 ||
+            heif_image_handle_get_luma_bits_per_pixel(handle) != 8 || heif_image_handle_get_chroma_bits_per_pixel(handle) != 8)
+            return 1;
+        heif_color_profile_nclx* raw = nullptr;
+        if (heif_image_handle_get_nclx_color_profile(handle, &raw).code == heif_error_Ok && raw != nullptr) {
+            const std::unique_ptr<heif_color_profile_nclx, void (*)(heif_color_profile_nclx*)> nclx(raw, heif_nclx_color_profile_free);
+            const int m = nclx->matrix_coefficients;
+            if ((m != 2 && m != 5 && m != 6) || nclx->full_range_flag == 0) return 1;
+        }
+        const int k = std::min(heif_image_handle_get_width(handle) / (kScaledDecodeMargin * options.min_width),
+                               heif_image_handle_get_height(handle) / (kScaledDecodeMargin * options.min_height));
+        return std::max(1, k);
+    }
+
+    // The planes of a 4:2:0 decode averaged down by `k` (area) before the colour conversion, which
+    // is then done on 1/k^2 of the pixels: for a 12 MP photo libheif's own full-size conversion
+    // and its 36 MB RGB copies were a quarter of the CPU a photo took (docs/performance.md).
+    // Returns an empty Mat when libheif did not hand back 8-bit 4:2:0 planes.
+    static cv::Mat reduced_pixels(const heif_image_handle* handle, int k, const heif_decoding_options* decoding, const std::string& name) {
+        heif_image* decoded = nullptr;
+        check(heif_decode_image(handle, &decoded, heif_colorspace_YCbCr, heif_chroma_420, decoding), name, "cannot decode HEIF/AVIF image");
+        const HeifImage image(decoded);
+        if (heif_image_get_colorspace(image.get()) != heif_colorspace_YCbCr || heif_image_get_chroma_format(image.get()) != heif_chroma_420)
+            return {};
+        int strides[3] = {0, 0, 0};
+        const heif_channel channels[3] = {heif_channel_Y, heif_channel_Cr, heif_channel_Cb};  // OpenCV's YCrCb order
+        cv::Mat planes[3];
+        const int w = heif_image_get_width(image.get(), heif_channel_Y);
+        const int h = heif_image_get_height(image.get(), heif_channel_Y);
+        if (w / k <= 0 || h / k <= 0) return {};
+        const cv::Size size(w / k, h / k);
+        for (int c = 0; c < 3; ++c) {
+            const std::uint8_t* plane = heif_image_get_plane_readonly(image.get(), channels[c], &strides[c]);
+            const int pw = heif_image_get_width(image.get(), channels[c]);
+            const int ph = heif_image_get_height(image.get(), channels[c]);
+            if (plane == nullptr || pw <= 0 || ph <= 0 || heif_image_get_bits_per_pixel_range(image.get(), channels[c]) != 8) return {};
+            const cv::Mat full(ph, pw, CV_8UC1, const_cast<std::uint8_t*>(plane), static_cast<std::size_t>(strides[c]));
+            cv::resize(full, planes[c], size, 0, 0, cv::INTER_AREA);
+        }
+        cv::Mat ycrcb;
+        cv::merge(planes, 3, ycrcb);
+        cv::Mat bgr;
+        cv::cvtColor(ycrcb, bgr, cv::COLOR_YCrCb2BGR);  // BT.601, full range
+        return bgr;
+    }
+
     static cv::Mat pixels_of(const Parsed& p, const std::string& name, const DecodeOptions& options) {
         const Handle thumbnail = covering_thumbnail(p.primary.get(), options);
         const heif_image_handle* chosen = thumbnail ? thumbnail.get() : p.primary.get();
@@ -157,6 +207,10 @@ private:
         const std::unique_ptr<heif_decoding_options, OptionsFree> decoding(heif_decoding_options_alloc());
         if (!decoding) throw ResourceError("libheif", "cannot allocate decoding options");
         decoding->convert_hdr_to_8bit = 1;
+        if (const int k = reduction(chosen, options); k >= 2) {
+            cv::Mat reduced = reduced_pixels(chosen, k, decoding.get(), name);
+            if (!reduced.empty()) return reduced;
+        }
         heif_image* decoded = nullptr;
         check(heif_decode_image(chosen, &decoded, heif_colorspace_RGB, alpha ? heif_chroma_interleaved_RGBA : heif_chroma_interleaved_RGB,
                                 decoding.get()),

@@ -311,3 +311,31 @@ TEST_CASE("a HEIC whose nclx box says Display P3 (as iPhones write it) is conver
     REQUIRE(cv::norm(raw_px, want, cv::NORM_INF) > 10);
     CHECK(cv::norm(converted.impl().rgb.at<cv::Vec3b>(8, 8), want, cv::NORM_INF) <= 1);
 }
+
+TEST_CASE("A 12 MP HEIC without a thumbnail is scaled down before its colour conversion (within 0.01 of the full decode)") {
+    const VaModel model = VaModel::load(std::string(IMG2MUSIC_SOURCE_DIR) + "/models/img2music.pt");
+    const PreprocessSpec& spec = model.metadata().preprocess;
+    cv::Mat big;
+    cv::resize(scene(), big, cv::Size(4032, 3024), 0, 0, cv::INTER_CUBIC);
+    cv::Mat noise(big.size(), CV_8UC3);
+    cv::randn(noise, cv::Scalar::all(0), cv::Scalar::all(8));
+    const Bytes heic = encode_heif(big + noise, heif_compression_HEVC, 6);  // portrait: rotated by libheif first
+    const Image full = Image::decode(heic.data(), heic.size(), "full.heic");
+    const Image reduced = Image::decode(heic.data(), heic.size(), "reduced.heic", decode_options_for(spec));
+    CHECK(full.width() == 3024);
+    CHECK(reduced.width() == 756);  // 1/4: still twice the 320 the model reads
+    CHECK(reduced.height() == 1008);
+    // The same picture: the full decode averaged down to that size, within a few levels.
+    cv::Mat expected;
+    cv::resize(full.impl().rgb, expected, reduced.impl().rgb.size(), 0, 0, cv::INTER_AREA);
+    cv::Mat diff;
+    cv::absdiff(expected, reduced.impl().rgb, diff);
+    CHECK(cv::mean(diff.reshape(1))[0] < 1.0);
+    std::vector<float> batch(2 * spec.tensor_size());
+    preprocess(full, spec, batch.data());
+    preprocess(reduced, spec, batch.data() + spec.tensor_size());
+    const auto va = model.predict(batch.data(), 2);
+    REQUIRE((va[0] && va[1]));
+    CHECK(std::abs(va[0]->valence - va[1]->valence) <= 0.01);
+    CHECK(std::abs(va[0]->arousal - va[1]->arousal) <= 0.01);
+}

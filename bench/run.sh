@@ -11,7 +11,9 @@
 # Environment (all optional):
 #   BENCH_QUICK=1        the quick sizes above
 #   BENCH_SECTIONS       which tables, any of: songs throughput precision cold rss video server photos (default: all)
-#   BENCH_PHOTOS, BENCH_HEIC   how many 12 MP JPEGs and HEICs the photos section uses (200, 20)
+#   BENCH_PHOTOS, BENCH_HEIC, BENCH_HEIC_PLAIN   how many 12 MP JPEGs, HEICs with a thumbnail and
+#                        HEICs without one the photos section uses (200, 200, 20)
+#   BENCH_PHOTOS_FORMATS the photos section's rows: "jpeg heic" (default), or one of them
 #   BENCH_VIDEO_SECONDS  the video's length (default 600, quick 60): generating 10 minutes of
 #                        1080p H.264 takes about 5 minutes on 2 busy cores (bench/make_video.py)
 #   BENCH_SCENE_SECONDS  a new mood in the video this often (default 30, quick 7.5)
@@ -45,11 +47,11 @@ cores=$(nproc)
 # Sizes. vgg19_bn does about 2 images/s on 2 cores, so it gets a subset of the images.
 if [ "$quick" = 1 ]; then
   n_images=100 n_vgg=16 raw_batches=10 cold_runs=5 rss_counts="200 400" video_seconds=60 scene_seconds=7.5
-  server_latency=100 server_load=500 photos_jpeg=40 photos_heic=8
+  server_latency=100 server_load=500 photos_jpeg=40 photos_heic=8 photos_heic_plain=8
 else
   n_images=900 n_vgg=48 raw_batches=40 cold_runs=7 rss_counts="1000 10000" video_seconds=600 scene_seconds=30
   server_latency=500 server_load=5000
-  photos_jpeg=200 photos_heic=20  # HEIC: x265 encodes a 12 MP photo in seconds; 20 keeps the one-time cost low
+  photos_jpeg=200 photos_heic=200 photos_heic_plain=20  # x265 (ultrafast) encodes a 12 MP photo in 1.5 s of CPU
 fi
 video_seconds=${BENCH_VIDEO_SECONDS:-$video_seconds}   # a shorter video where 10 minutes take too long to generate
 scene_seconds=${BENCH_SCENE_SECONDS:-$scene_seconds}

@@ -349,9 +349,11 @@ struct PreparedRequest::Impl {
         PipelineOptions options;
         const PreprocessSpec& input = s.model.metadata().preprocess;
         options.batch_size = s.config.batch_size > 0 ? s.config.batch_size : default_batch_size(input.input_height, input.input_width);
-        // LibTorch gets every core for the forward pass; decoding is a fraction of its cost, so
-        // half as many decode threads keep it fed without oversubscribing the machine.
-        options.decode_threads = std::max(1, resolve_threads(s.config.threads) / 2);
+        // As many decode threads as cores: where decoding is cheap (JPEG) the ring fills and
+        // they wait on the forward pass; where it is most of the cost (a 12 MP HEIC, whose
+        // single-image HEVC libheif decodes on one thread) half as many left half the machine
+        // idle (0.73x libheif's own decode on 2 cores, docs/performance.md).
+        options.decode_threads = std::max(1, resolve_threads(s.config.threads));
         options.thumbnail_side = request.thumbnails ? kThumbnailSide : 0;
         pipeline.emplace(s.model, *selector, *alignment, options);
     }

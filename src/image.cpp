@@ -19,11 +19,6 @@
 namespace img2music {
 namespace {
 
-std::string too_large(std::uint64_t w, std::uint64_t h, std::int64_t limit) {
-    return "image too large: " + std::to_string(w) + "x" + std::to_string(h) + " pixels (limit " + std::to_string(limit) +
-           "), refused before decoding";
-}
-
 // Any decoded cv::Mat (1-4 channels, 8/16-bit or float) -> 8-bit RGB.
 cv::Mat to_rgb8(cv::Mat m, const std::string& name) {
     if (m.depth() == CV_16U) {
@@ -92,17 +87,30 @@ Image Image::load(const std::string& path, const DecodeOptions& options) {
 Image Image::decode(const std::uint8_t* data, std::size_t size, const std::string& name, const DecodeOptions& options) {
     if (size == 0) throw InputError(name, "empty file");
     const ImageCodec& codec = image_codec_for(std::string_view(reinterpret_cast<const char*>(data), std::min(size, kSniffBytes)));
-    const auto [declared_w, declared_h] = codec.declared_size(data, size);
-    if (std::uint64_t{declared_w} * declared_h > static_cast<std::uint64_t>(options.max_pixels))
-        throw InputError(name, too_large(declared_w, declared_h, options.max_pixels));
-    const cv::Mat decoded = codec.decode(data, size, name, options);
+    const auto [decoded, icc] = codec.decode_with_profile(data, size, name, options);
     if (static_cast<std::int64_t>(decoded.cols) * decoded.rows > options.max_pixels) {
         throw InputError(name, "image too large (" + std::to_string(decoded.cols) + "x" + std::to_string(decoded.rows) + " pixels)");
     }
     auto impl = std::make_shared<Impl>();
     impl->rgb = to_rgb8(decoded, name);
-    to_srgb(impl->rgb, codec.icc_profile(data, size));
+    to_srgb(impl->rgb, icc);
     return Image(std::move(impl));
+}
+
+std::string too_large_reason(std::uint64_t width, std::uint64_t height, std::int64_t limit) {
+    return "image too large: " + std::to_string(width) + "x" + std::to_string(height) + " pixels (limit " + std::to_string(limit) +
+           "), refused before decoding";
+}
+
+ImageCodec::Decoded ImageCodec::decode_with_profile(const std::uint8_t* data, std::size_t size, const std::string& name,
+                                                    const DecodeOptions& options) const {
+    const auto [declared_w, declared_h] = declared_size(data, size);
+    if (std::uint64_t{declared_w} * declared_h > static_cast<std::uint64_t>(options.max_pixels))
+        throw InputError(name, too_large_reason(declared_w, declared_h, options.max_pixels));
+    Decoded out;
+    out.pixels = decode(data, size, name, options);
+    out.icc = icc_profile(data, size);
+    return out;
 }
 
 cv::Mat imdecode_or_throw(const std::uint8_t* data, std::size_t size, int flags, const std::string& name) {

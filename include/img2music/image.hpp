@@ -11,7 +11,7 @@
 // Big photos cost what a small one costs: given DecodeOptions (from the model's
 // PreprocessSpec, decode_options_for), a JPEG is decoded with libjpeg's DCT
 // scaling at the smallest M/8 size that still covers what preprocessing needs,
-// a HEIC by its embedded thumbnail when that covers it.
+// a HEIC by its embedded thumbnail when that covers twice it.
 #pragma once
 
 #include "img2music/preprocess_spec.hpp"
@@ -31,7 +31,7 @@ constexpr std::int64_t kMaxImagePixels = 16384LL * 16384LL;
 // What one decode must deliver: the displayed size (orientation applied) its
 // reader needs. A codec may decode at a reduced scale when the result still
 // covers that with a measured margin (JPEG DCT scaling: twice the size), or hand
-// back an embedded thumbnail that covers it (HEIF); an image smaller than that
+// back an embedded thumbnail that covers twice it (HEIF); an image smaller than that
 // is decoded whole and never enlarged. 0 x 0 (the default): full size.
 struct DecodeOptions {
     int min_width = 0;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -159,6 +160,48 @@ std::string webp_icc_profile(const std::uint8_t* d, std::size_t n) {
         i += 8 + len + (len & 1U);  // chunks are padded to an even size
     }
     return {};
+}
+
+std::string icc_from_cicp(const CicpColour& c) {
+    // The transfer curve as lcms2's parametric type 4: Y = (aX + b)^g for X >= d, Y = cX below.
+    std::array<cmsFloat64Number, 5> curve{};
+    switch (c.transfer) {
+        case 2:   // unspecified
+        case 13:  // IEC 61966-2-1 (sRGB)
+            curve = {2.4, 1.0 / 1.055, 0.055 / 1.055, 1.0 / 12.92, 0.04045};
+            break;
+        case 1:  // BT.709, and the same curve as BT.601 and BT.2020
+        case 6:
+        case 14:
+        case 15: curve = {1.0 / 0.45, 1.0 / 1.099, 0.099 / 1.099, 1.0 / 4.5, 0.081}; break;
+        case 4:  // gamma 2.2
+            curve = {2.2, 1.0, 0.0, 0.0, 0.0};
+            break;
+        case 5:  // gamma 2.8
+            curve = {2.8, 1.0, 0.0, 0.0, 0.0};
+            break;
+        case 8:  // linear
+            curve = {1.0, 1.0, 0.0, 0.0, 0.0};
+            break;
+        default: return {};
+    }
+    const auto near = [](double a, double b) { return std::abs(a - b) < 0.002; };
+    const bool srgb_primaries = near(c.red_x, 0.64) && near(c.red_y, 0.33) && near(c.green_x, 0.30) && near(c.green_y, 0.60) &&
+                                near(c.blue_x, 0.15) && near(c.blue_y, 0.06) && near(c.white_x, 0.3127) && near(c.white_y, 0.3290);
+    // BT.709's curve differs from sRGB's by a level or two: not worth a transform per pixel.
+    if (srgb_primaries && c.transfer != 4 && c.transfer != 5 && c.transfer != 8) return {};
+    if (c.white_y <= 0 || c.red_y <= 0 || c.green_y <= 0 || c.blue_y <= 0) return {};
+    const cmsCIExyY white = {c.white_x, c.white_y, 1.0};
+    const cmsCIExyYTRIPLE primaries = {{c.red_x, c.red_y, 1.0}, {c.green_x, c.green_y, 1.0}, {c.blue_x, c.blue_y, 1.0}};
+    std::unique_ptr<cmsToneCurve, void (*)(cmsToneCurve*)> tone(cmsBuildParametricToneCurve(nullptr, 4, curve.data()), cmsFreeToneCurve);
+    if (!tone) return {};
+    cmsToneCurve* curves[3] = {tone.get(), tone.get(), tone.get()};
+    const Profile profile(cmsCreateRGBProfile(&white, &primaries, curves));
+    cmsUInt32Number size = 0;
+    if (!profile || !cmsSaveProfileToMem(profile.get(), nullptr, &size) || size == 0) return {};
+    std::string icc(size, '\0');
+    if (!cmsSaveProfileToMem(profile.get(), icc.data(), &size)) return {};
+    return icc;
 }
 
 void to_srgb(cv::Mat& rgb, std::string_view icc) {

@@ -23,6 +23,19 @@ std::string webp_icc_profile(const std::uint8_t* data, std::size_t size);
 
 constexpr std::size_t kMaxIccBytes = 4 << 20;
 
+// A colour space described by code points instead of a profile (ITU-T H.273, as HEIF's "nclx"
+// colour box and video streams give it): the primaries' and white point's CIE xy, and the
+// transfer characteristics' code.
+struct CicpColour {
+    double red_x, red_y, green_x, green_y, blue_x, blue_y, white_x, white_y;
+    int transfer;
+};
+
+// An ICC profile (lcms2) for `colour`, to hand to to_srgb; "" when it is sRGB already (BT.709
+// primaries, D65, the sRGB or BT.709 curve as close enough) or its transfer is one not modelled
+// here (PQ, HLG: HDR, left as libheif maps it). Unspecified transfer (2) is taken as sRGB's.
+std::string icc_from_cicp(const CicpColour& colour);
+
 // Converts `rgb` (CV_8UC3, RGB order) from the colour space `icc` describes to sRGB, in place.
 // Nothing happens when `icc` is empty, unreadable, not an RGB profile, or already sRGB (to
 // within one level); one transform per distinct profile is built and kept (thread-safe).

@@ -1,9 +1,11 @@
 // HEIF stills through libheif: HEIC (HEVC, what iPhones write) and AVIF (AV1). The primary
 // image, with the file's transforms (irot rotation, imir mirror, clap crop) applied by libheif;
 // its EXIF orientation is not applied on top (the transforms take precedence, and phones
-// write both). An embedded thumbnail is decoded instead of the full image when it covers what
-// the caller needs: a 12-megapixel HEVC grid costs libheif most of a second, a thumbnail a
-// few milliseconds. HDR (10/12-bit) images are converted to 8 bits by libheif.
+// write both). An embedded thumbnail is decoded instead of the full image when it covers twice
+// what the caller needs (kThumbnailMargin): a 12-megapixel HEVC image costs libheif most of a
+// second, a thumbnail a few milliseconds. HDR (10/12-bit) images are converted to 8 bits by
+// libheif. An nclx colour box (code points, no ICC profile) becomes an ICC profile for the sRGB
+// conversion, as an embedded profile is.
 #include "decode/color_profile.hpp"
 #include "decode/image_codec.hpp"
 #include "img2music/error.hpp"
@@ -56,8 +58,8 @@ Parsed parse(const std::uint8_t* data, std::size_t size, const std::string& name
     return p;
 }
 
-// The smallest thumbnail that covers min_width x min_height as displayed and has the primary
-// image's shape (a thumbnail turned differently from its image would be read wrongly).
+// The smallest thumbnail that covers kThumbnailMargin times min_width x min_height as displayed
+// and has the primary image's shape (a thumbnail turned differently would be read wrongly).
 Handle covering_thumbnail(const heif_image_handle* primary, const DecodeOptions& options) {
     if (options.min_width <= 0 && options.min_height <= 0) return nullptr;
     const int count = heif_image_handle_get_number_of_thumbnails(primary);
@@ -72,7 +74,8 @@ Handle covering_thumbnail(const heif_image_handle* primary, const DecodeOptions&
         Handle candidate(thumb);
         const int w = heif_image_handle_get_width(thumb);
         const int h = heif_image_handle_get_height(thumb);
-        const bool covers = w >= options.min_width && h >= options.min_height && h > 0;
+        const bool covers = kThumbnailMarginDen * w >= kThumbnailMarginNum * options.min_width &&
+                            kThumbnailMarginDen * h >= kThumbnailMarginNum * options.min_height && h > 0;
         const bool same_shape = covers && std::abs(static_cast<double>(w) / h / aspect - 1.0) < 0.02;
         if (same_shape && (!best || w < heif_image_handle_get_width(best.get()))) best = std::move(candidate);
     }
@@ -92,36 +95,122 @@ public:
     }
     std::pair<std::uint32_t, std::uint32_t> declared_size(const std::uint8_t* data, std::size_t size) const override {
         try {
-            const Parsed p = parse(data, size, "");
-            return {static_cast<std::uint32_t>(std::max(0, heif_image_handle_get_width(p.primary.get()))),
-                    static_cast<std::uint32_t>(std::max(0, heif_image_handle_get_height(p.primary.get())))};
+            return size_of(parse(data, size, "").primary.get());
         } catch (const InputError&) {
             return {0, 0};  // decode() says why
         }
     }
-    // The primary image's ICC profile ("prof" or "rICC"); an nclx description is not one.
     std::string icc_profile(const std::uint8_t* data, std::size_t size) const override {
         try {
-            const Parsed p = parse(data, size, "");
-            const heif_color_profile_type type = heif_image_handle_get_color_profile_type(p.primary.get());
-            if (type != heif_color_profile_type_prof && type != heif_color_profile_type_rICC) return {};
-            std::string icc(heif_image_handle_get_raw_color_profile_size(p.primary.get()), '\0');
-            if (icc.empty() || icc.size() > kMaxIccBytes ||
-                heif_image_handle_get_raw_color_profile(p.primary.get(), icc.data()).code != heif_error_Ok)
-                return {};
-            return icc;
+            return profile_of(parse(data, size, "").primary.get());
         } catch (const InputError&) {
             return {};
         }
     }
     cv::Mat decode(const std::uint8_t* data, std::size_t size, const std::string& name, const DecodeOptions& options) const override {
+        return pixels_of(parse(data, size, name), name, options);
+    }
+    // The file's boxes read once for the size check, the pixels and the profile.
+    Decoded decode_with_profile(const std::uint8_t* data, std::size_t size, const std::string& name,
+                                const DecodeOptions& options) const override {
         const Parsed p = parse(data, size, name);
+        const auto [w, h] = size_of(p.primary.get());
+        if (std::uint64_t{w} * h > static_cast<std::uint64_t>(options.max_pixels))
+            throw InputError(name, too_large_reason(w, h, options.max_pixels));
+        Decoded out;
+        out.pixels = pixels_of(p, name, options);
+        out.icc = profile_of(p.primary.get());
+        return out;
+    }
+
+private:
+    static std::pair<std::uint32_t, std::uint32_t> size_of(const heif_image_handle* primary) {
+        return {static_cast<std::uint32_t>(std::max(0, heif_image_handle_get_width(primary))),
+                static_cast<std::uint32_t>(std::max(0, heif_image_handle_get_height(primary)))};
+    }
+
+    // The primary image's colour space as an ICC profile: its own ("prof" or "rICC"), or one
+    // built from an nclx box's primaries and transfer (iPhones describe Display P3 that way).
+    static std::string profile_of(const heif_image_handle* primary) {
+        const heif_color_profile_type type = heif_image_handle_get_color_profile_type(primary);
+        if (type == heif_color_profile_type_prof || type == heif_color_profile_type_rICC) {
+            std::string icc(heif_image_handle_get_raw_color_profile_size(primary), '\0');
+            if (icc.empty() || icc.size() > kMaxIccBytes ||
+                heif_image_handle_get_raw_color_profile(primary, icc.data()).code != heif_error_Ok)
+                return {};
+            return icc;
+        }
+        heif_color_profile_nclx* raw = nullptr;
+        if (type != heif_color_profile_type_nclx || heif_image_handle_get_nclx_color_profile(primary, &raw).code != heif_error_Ok ||
+            raw == nullptr)
+            return {};
+        const std::unique_ptr<heif_color_profile_nclx, void (*)(heif_color_profile_nclx*)> nclx(raw, heif_nclx_color_profile_free);
+        return icc_from_cicp({nclx->color_primary_red_x, nclx->color_primary_red_y, nclx->color_primary_green_x,
+                              nclx->color_primary_green_y, nclx->color_primary_blue_x, nclx->color_primary_blue_y,
+                              nclx->color_primary_white_x, nclx->color_primary_white_y, static_cast<int>(nclx->transfer_characteristics)});
+    }
+
+    // The factor (2 or more) by which an image can be scaled down and still cover kScaledDecodeMargin
+    // times what is asked, when its pixels are 8-bit 4:2:0 YCbCr with BT.601's full-range matrix
+    // (what phones and heif-enc write; no nclx box means that to libheif too); 1 otherwise.
+    static int reduction(const heif_image_handle* handle, const DecodeOptions& options) {
+        if (options.min_width <= 0 || options.min_height <= 0 || heif_image_handle_has_alpha_channel(handle) != 0 ||
+            heif_image_handle_get_luma_bits_per_pixel(handle) != 8 || heif_image_handle_get_chroma_bits_per_pixel(handle) != 8)
+            return 1;
+        heif_color_profile_nclx* raw = nullptr;
+        if (heif_image_handle_get_nclx_color_profile(handle, &raw).code == heif_error_Ok && raw != nullptr) {
+            const std::unique_ptr<heif_color_profile_nclx, void (*)(heif_color_profile_nclx*)> nclx(raw, heif_nclx_color_profile_free);
+            const int m = nclx->matrix_coefficients;
+            if ((m != 2 && m != 5 && m != 6) || nclx->full_range_flag == 0) return 1;
+        }
+        const int k = std::min(heif_image_handle_get_width(handle) / (kScaledDecodeMargin * options.min_width),
+                               heif_image_handle_get_height(handle) / (kScaledDecodeMargin * options.min_height));
+        return std::max(1, k);
+    }
+
+    // The planes of a 4:2:0 decode averaged down by `k` (area) before the colour conversion, which
+    // is then done on 1/k^2 of the pixels: for a 12 MP photo libheif's own full-size conversion
+    // and its 36 MB RGB copies were a quarter of the CPU a photo took (docs/performance.md).
+    // Returns an empty Mat when libheif did not hand back 8-bit 4:2:0 planes.
+    static cv::Mat reduced_pixels(const heif_image_handle* handle, int k, const heif_decoding_options* decoding, const std::string& name) {
+        heif_image* decoded = nullptr;
+        check(heif_decode_image(handle, &decoded, heif_colorspace_YCbCr, heif_chroma_420, decoding), name, "cannot decode HEIF/AVIF image");
+        const HeifImage image(decoded);
+        if (heif_image_get_colorspace(image.get()) != heif_colorspace_YCbCr || heif_image_get_chroma_format(image.get()) != heif_chroma_420)
+            return {};
+        int strides[3] = {0, 0, 0};
+        const heif_channel channels[3] = {heif_channel_Y, heif_channel_Cr, heif_channel_Cb};  // OpenCV's YCrCb order
+        cv::Mat planes[3];
+        const int w = heif_image_get_width(image.get(), heif_channel_Y);
+        const int h = heif_image_get_height(image.get(), heif_channel_Y);
+        if (w / k <= 0 || h / k <= 0) return {};
+        const cv::Size size(w / k, h / k);
+        for (int c = 0; c < 3; ++c) {
+            const std::uint8_t* plane = heif_image_get_plane_readonly(image.get(), channels[c], &strides[c]);
+            const int pw = heif_image_get_width(image.get(), channels[c]);
+            const int ph = heif_image_get_height(image.get(), channels[c]);
+            if (plane == nullptr || pw <= 0 || ph <= 0 || heif_image_get_bits_per_pixel_range(image.get(), channels[c]) != 8) return {};
+            const cv::Mat full(ph, pw, CV_8UC1, const_cast<std::uint8_t*>(plane), static_cast<std::size_t>(strides[c]));
+            cv::resize(full, planes[c], size, 0, 0, cv::INTER_AREA);
+        }
+        cv::Mat ycrcb;
+        cv::merge(planes, 3, ycrcb);
+        cv::Mat bgr;
+        cv::cvtColor(ycrcb, bgr, cv::COLOR_YCrCb2BGR);  // BT.601, full range
+        return bgr;
+    }
+
+    static cv::Mat pixels_of(const Parsed& p, const std::string& name, const DecodeOptions& options) {
         const Handle thumbnail = covering_thumbnail(p.primary.get(), options);
         const heif_image_handle* chosen = thumbnail ? thumbnail.get() : p.primary.get();
         const bool alpha = heif_image_handle_has_alpha_channel(chosen) != 0;
         const std::unique_ptr<heif_decoding_options, OptionsFree> decoding(heif_decoding_options_alloc());
         if (!decoding) throw ResourceError("libheif", "cannot allocate decoding options");
         decoding->convert_hdr_to_8bit = 1;
+        if (const int k = reduction(chosen, options); k >= 2) {
+            cv::Mat reduced = reduced_pixels(chosen, k, decoding.get(), name);
+            if (!reduced.empty()) return reduced;
+        }
         heif_image* decoded = nullptr;
         check(heif_decode_image(chosen, &decoded, heif_colorspace_RGB, alpha ? heif_chroma_interleaved_RGBA : heif_chroma_interleaved_RGB,
                                 decoding.get()),

@@ -21,9 +21,17 @@ namespace img2music {
 // A codec that decodes at a reduced scale keeps at least this many times the size asked for.
 // Measured (tests/unit/test_decode.cpp, shipped model, 38 photos up to 12 MP): a JPEG decoded
 // at just the size the model reads (a 12 MP one at 1/8, 504x378, for 320) moved the answer by
-// up to 0.024; at twice that (1/4, 1008x756) by at most 0.008. An embedded thumbnail (HEIF)
-// is a separate image, not a reduced decode: it is used when it covers the size itself.
+// up to 0.024; at twice that (1/4, 1008x756) by at most 0.008.
 constexpr int kScaledDecodeMargin = 2;
+
+// An embedded thumbnail (HEIF) stands in for the image when it covers this many times the size
+// asked for (the same margin as scaled decoding). Measured (tests/unit/test_heif.cpp, shipped
+// model, HEICs of 26 sample and 12 MP photos), a thumbnail's answer against the full image's,
+// by its shorter side for the 320 input: up to 0.060 at 240 (an iPhone's 320x240, 3/4 of the
+// input), 0.013 at 320, 0.029 at 480, 0.012 at 640: only 2x keeps within the 0.02, so
+// iPhone thumbnails are not used with this model.
+constexpr int kThumbnailMarginNum = 2;
+constexpr int kThumbnailMarginDen = 1;
 
 class ImageCodec {
 public:
@@ -51,7 +59,21 @@ public:
     // the image when still at least options.min_width x min_height (image.hpp). Called only
     // after declared_size passed options.max_pixels. Throws InputError(name, reason).
     virtual cv::Mat decode(const std::uint8_t* data, std::size_t size, const std::string& name, const DecodeOptions& options) const = 0;
+
+    // What Image::decode asks of a codec, in one call: declared_size checked against
+    // options.max_pixels (InputError when over), then decode and icc_profile. The default calls
+    // the three in turn (image.cpp); a codec whose container is costly to read (HEIF) overrides
+    // it to read the file once.
+    struct Decoded {
+        cv::Mat pixels;
+        std::string icc;
+    };
+    virtual Decoded decode_with_profile(const std::uint8_t* data, std::size_t size, const std::string& name,
+                                        const DecodeOptions& options) const;
 };
+
+// The one-line reason for an image whose declared size is over the pixel limit.
+std::string too_large_reason(std::uint64_t width, std::uint64_t height, std::int64_t limit);
 
 // True when `head` holds `magic` at `offset` (false when it is too short to).
 inline bool has_at(std::string_view head, std::size_t offset, std::string_view magic) {

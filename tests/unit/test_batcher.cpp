@@ -138,7 +138,7 @@ TEST_CASE("Batcher: one submit of a full batch is one forward pass, answered in 
     CHECK(batches == std::vector<std::size_t>{4});
 }
 
-TEST_CASE("Batcher: a submit that does not fit the queue is refused whole; a wrong-sized tensor is refused") {
+TEST_CASE("Batcher: a submit that does not fit the queue is refused whole, a wrong-sized tensor is refused") {
     const Engine engine = Engine::load(config());
     BatcherOptions options;
     options.batch_size = 1;
@@ -153,7 +153,7 @@ TEST_CASE("Batcher: a submit that does not fit the queue is refused whole; a wro
     CHECK(futures[1].get().prediction.has_value());
 }
 
-TEST_CASE("Batcher: a lone image goes at once; announced images are waited for until submitted or withdrawn") {
+TEST_CASE("Batcher: a lone image goes at once, announced images are waited for until submitted or withdrawn") {
     const Engine engine = Engine::load(config());
     std::vector<std::size_t> batches;
     BatcherOptions options;

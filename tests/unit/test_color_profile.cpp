@@ -111,3 +111,24 @@ TEST_CASE("an sRGB, damaged or partial profile leaves the pixels as decoded") {
     CHECK(jpeg_icc_profile(reinterpret_cast<const std::uint8_t*>(one_missing.data()), one_missing.size()).empty());
     CHECK(decoded_rgb(one_missing) == raw);
 }
+
+TEST_CASE("a profile from H.273 code points (HEIF nclx): Display P3 converts as its ICC profile does and sRGB or HDR curves not at all") {
+    const CicpColour p3{0.680, 0.320, 0.265, 0.690, 0.150, 0.060, 0.3127, 0.3290, 13};
+    const std::string icc = icc_from_cicp(p3);
+    REQUIRE_FALSE(icc.empty());
+    const cv::Vec3b red(210, 70, 40);
+    cv::Mat pixel(1, 1, CV_8UC3, cv::Scalar(red[0], red[1], red[2]));
+    to_srgb(pixel, icc);
+    const cv::Vec3b want = expected_srgb(display_p3_profile(), red);
+    INFO("got " << pixel.at<cv::Vec3b>(0, 0) << " want " << want);
+    CHECK(cv::norm(pixel.at<cv::Vec3b>(0, 0), want, cv::NORM_INF) <= 1);
+    CicpColour bt709{0.64, 0.33, 0.30, 0.60, 0.15, 0.06, 0.3127, 0.3290, 13};
+    CHECK(icc_from_cicp(bt709).empty());
+    bt709.transfer = 1;  // BT.709's curve: within a level or two of sRGB's
+    CHECK(icc_from_cicp(bt709).empty());
+    bt709.transfer = 8;  // linear light is not sRGB
+    CHECK_FALSE(icc_from_cicp(bt709).empty());
+    CicpColour pq = p3;
+    pq.transfer = 16;  // PQ (HDR): not modelled, left alone
+    CHECK(icc_from_cicp(pq).empty());
+}

@@ -40,7 +40,7 @@ TEST_CASE("Media kind: content first, the name only when the content says nothin
     CHECK(sniff_format("hello").empty());
 }
 
-TEST_CASE("Media kind of a file reads its first bytes; a directory or a missing file goes by name") {
+TEST_CASE("Media kind of a file reads its first bytes, a directory or a missing file goes by name") {
     CHECK(media_kind_of_file(kData + "/images/red.png") == MediaKind::Image);
     CHECK(media_kind_of_file(kData + "/images/teal.jpg") == MediaKind::Image);
     CHECK(media_kind_of_file(kData + "/videos/moods.mp4") == MediaKind::Video);

@@ -277,7 +277,7 @@ TEST_CASE("Report: thumbnails no longer used are removed, other files are left a
     CHECK(jpegs == 1);
 }
 
-TEST_CASE("Report: an image's emotions are shown as labelled bars, largest first; none without them") {
+TEST_CASE("Report: an image's emotions are shown as labelled bars, largest first, none without them") {
     TempDir tmp;
     const SongTable songs = table();
     const std::string dir = tmp / "report";

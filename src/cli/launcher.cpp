@@ -6,7 +6,7 @@
 // (1.44 s vs 0.067 s per image). libgomp reads OMP_WAIT_POLICY once, when it is loaded, which
 // for a program linked against LibTorch is before main() runs. Loading the CLI (and with it
 // LibTorch and libgomp) here, after setting the policy, costs nothing extra: the same libraries
-// are mapped either way. A policy the user set is kept.
+// are mapped either way. A policy the user set is kept. `serve` spins briefly instead (below).
 //
 // LibTorch 1.13 rebuilds its pthreadpool (a pool img2music never uses, whose fresh workers spin
 // for ~25 ms each) on every at::set_num_threads, and each thread that first runs a parallel op
@@ -50,7 +50,16 @@ namespace {
 }  // namespace
 
 int main(int argc, char** argv) {
-    ::setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+    // A server is the other case: it waits for requests, and what it is judged on is one
+    // request's latency, which sleeping workers double (each layer's parallel region waits for
+    // them to wake: 28 ms a forward pass instead of 13, docs/performance.md). libgomp's own
+    // default, a bounded spin (about a few ms, then sleep), costs well under 1 % of a core idle.
+    const bool serving = argc > 1 && std::string(argv[1]) == "serve";
+    if (serving && std::getenv("OMP_WAIT_POLICY") == nullptr) {
+        ::setenv("GOMP_SPINCOUNT", "300000", 0);
+    } else {
+        ::setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+    }
     ::setenv("OMP_NUM_THREADS", std::to_string(img2music::usable_cores()).c_str(), 0);
     ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(img2music::kMaxImagePixels).c_str(), 0);
     const std::string dir = img2music::cli::executable_dir();

@@ -139,7 +139,7 @@ TEST_CASE(
 
 TEST_CASE(
     "Engine: thumbnails for images and keyframes for videos only when "
-    "asked; a cancelled run stops") {
+    "asked, a cancelled run stops") {
     const Engine engine = Engine::load(tiny());
     Request r;
     r.thumbnails = true;

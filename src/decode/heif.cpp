@@ -140,11 +140,13 @@ private:
                 return {};
             return icc;
         }
+        if (type != heif_color_profile_type_nclx) return {};
         heif_color_profile_nclx* raw = nullptr;
-        if (type != heif_color_profile_type_nclx || heif_image_handle_get_nclx_color_profile(primary, &raw).code != heif_error_Ok ||
-            raw == nullptr)
-            return {};
+        // libheif allocates the profile before it checks its code points: on an error it may
+        // still hand one back, which is ours to free (found by fuzz_heif).
+        const heif_error got = heif_image_handle_get_nclx_color_profile(primary, &raw);
         const std::unique_ptr<heif_color_profile_nclx, void (*)(heif_color_profile_nclx*)> nclx(raw, heif_nclx_color_profile_free);
+        if (got.code != heif_error_Ok || !nclx) return {};
         return icc_from_cicp({nclx->color_primary_red_x, nclx->color_primary_red_y, nclx->color_primary_green_x,
                               nclx->color_primary_green_y, nclx->color_primary_blue_x, nclx->color_primary_blue_y,
                               nclx->color_primary_white_x, nclx->color_primary_white_y, static_cast<int>(nclx->transfer_characteristics)});
@@ -158,8 +160,9 @@ private:
             heif_image_handle_get_luma_bits_per_pixel(handle) != 8 || heif_image_handle_get_chroma_bits_per_pixel(handle) != 8)
             return 1;
         heif_color_profile_nclx* raw = nullptr;
-        if (heif_image_handle_get_nclx_color_profile(handle, &raw).code == heif_error_Ok && raw != nullptr) {
-            const std::unique_ptr<heif_color_profile_nclx, void (*)(heif_color_profile_nclx*)> nclx(raw, heif_nclx_color_profile_free);
+        const heif_error got = heif_image_handle_get_nclx_color_profile(handle, &raw);  // may hand one back with an error too
+        const std::unique_ptr<heif_color_profile_nclx, void (*)(heif_color_profile_nclx*)> nclx(raw, heif_nclx_color_profile_free);
+        if (got.code == heif_error_Ok && nclx) {
             const int m = nclx->matrix_coefficients;
             if ((m != 2 && m != 5 && m != 6) || nclx->full_range_flag == 0) return 1;
         }

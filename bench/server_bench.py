@@ -44,6 +44,33 @@ def cli_seconds(files):
         return time.monotonic() - start
 
 
+def run_clients(server, n_requests, clients=16):
+    """n_requests one-image requests (images in turn) from `clients` keep-alive clients at once:
+    (seconds, statuses other than 200)."""
+    counter = iter(range(n_requests))
+    lock = threading.Lock()
+    failed = []
+
+    def client():
+        c = server.connect()
+        while True:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                return
+            status, _, _ = sl.recommend(c, [images[i % len(images)]], "top=10")
+            if status != 200:
+                failed.append(status)
+
+    start = time.monotonic()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.monotonic() - start, failed
+
+
 with sl.Server(binary) as server:
     conn = server.connect()
     name, one = images[0]
@@ -62,28 +89,7 @@ with sl.Server(binary) as server:
     load_during_latency = os.getloadavg()[0]
 
     # Throughput: every image once, 16 clients.
-    counter = iter(range(len(images)))
-    lock = threading.Lock()
-    failed = []
-
-    def client():
-        c = server.connect()
-        while True:
-            with lock:
-                i = next(counter, None)
-            if i is None:
-                return
-            status, _, _ = sl.recommend(c, [images[i]], "top=10")
-            if status != 200:
-                failed.append(status)
-
-    start = time.monotonic()
-    threads = [threading.Thread(target=client) for _ in range(16)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    server_seconds = time.monotonic() - start
+    server_seconds, failed = run_clients(server, len(images))
     _, _, metrics = sl.request(server.connect(), "GET", "/metrics")
     batches = [line for line in metrics.decode().splitlines() if line.startswith("img2music_batch_size_")]
 
@@ -128,25 +134,8 @@ def policy_run(env, n_requests, n_images):
             sl.request(conn, "POST", "/v1/recommend", one, {"Content-Type": "image/jpeg"})
             time.sleep(0.25)
         per_request = (cpu_seconds(server.proc.pid) - before) / 20
-        todo = iter(range(n_images))
-        lock = threading.Lock()
-
-        def client():
-            c = server.connect()
-            while True:
-                with lock:
-                    i = next(todo, None)
-                if i is None:
-                    return
-                sl.recommend(c, [images[i % len(images)]], "top=10")
-
-        start = time.monotonic()
-        threads = [threading.Thread(target=client) for _ in range(16)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        return sl.percentile(lat, 50) * 1000, n_images / (time.monotonic() - start), idle, per_request * 1000
+        seconds, _ = run_clients(server, n_images)
+        return sl.percentile(lat, 50) * 1000, n_images / seconds, idle, per_request * 1000
 
 
 policies = [("libgomp's bounded spin (`GOMP_SPINCOUNT=300000`, what the launcher sets for `serve`: the default)", {}),

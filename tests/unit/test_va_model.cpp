@@ -13,6 +13,25 @@ namespace {
 const std::string kModels = std::string(IMG2MUSIC_TEST_DATA) + "/models/";
 const std::string kImages = std::string(IMG2MUSIC_TEST_DATA) + "/images/";
 
+// split.png then red.png, preprocessed for `spec`, back to back.
+std::vector<float> split_and_red(const PreprocessSpec& spec) {
+    std::vector<float> batch(2 * spec.tensor_size());
+    preprocess(Image::load(kImages + "split.png"), spec, batch.data());
+    preprocess(Image::load(kImages + "red.png"), spec, batch.data() + spec.tensor_size());
+    return batch;
+}
+
+// Both answered every image, the same to 1e-6.
+void check_same_answers(const std::vector<std::optional<VA>>& got, const std::vector<std::optional<VA>>& want) {
+    REQUIRE(got.size() == want.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        REQUIRE(got[i].has_value());
+        REQUIRE(want[i].has_value());
+        CHECK(got[i]->valence == Approx(want[i]->valence).margin(1e-6));
+        CHECK(got[i]->arousal == Approx(want[i]->arousal).margin(1e-6));
+    }
+}
+
 }  // namespace
 
 TEST_CASE("VA model: loads metadata and predicts a batch") {
@@ -57,17 +76,9 @@ TEST_CASE("VA model: a model that cannot take channels-last input runs in the pl
     const VaModel plain = VaModel::load(kModels + "view_va.pt");  // x.view() throws on channels-last
     const VaModel tiny = VaModel::load(kModels + "tiny_va.pt");
     const PreprocessSpec& spec = plain.metadata().preprocess;
-    std::vector<float> batch(2 * spec.tensor_size());
-    preprocess(Image::load(kImages + "split.png"), spec, batch.data());
-    preprocess(Image::load(kImages + "red.png"), spec, batch.data() + spec.tensor_size());
+    const std::vector<float> batch = split_and_red(spec);
     const auto viewed = plain.predict(batch.data(), 2);
-    const auto direct = tiny.predict(batch.data(), 2);
-    REQUIRE(viewed.size() == 2);
-    for (std::size_t i = 0; i < 2; ++i) {
-        REQUIRE(viewed[i].has_value());
-        CHECK(viewed[i]->valence == Approx(direct[i]->valence).margin(1e-6));
-        CHECK(viewed[i]->arousal == Approx(direct[i]->arousal).margin(1e-6));
-    }
+    check_same_answers(viewed, tiny.predict(batch.data(), 2));
     CHECK(viewed[0]->arousal == Approx(0.75));
 }
 
@@ -142,19 +153,10 @@ TEST_CASE("VA model: checked by its first batch, the answers are those of a mode
         const VaModel probed = VaModel::load(kModels + name);
         const VaModel deferred = VaModel::load(kModels + name, "", Precision::automatic, ModelCheck::FirstBatch);
         const PreprocessSpec& spec = probed.metadata().preprocess;
-        std::vector<float> batch(2 * spec.tensor_size());
-        preprocess(Image::load(kImages + "split.png"), spec, batch.data());
-        preprocess(Image::load(kImages + "red.png"), spec, batch.data() + spec.tensor_size());
+        const std::vector<float> batch = split_and_red(spec);
         const auto want = probed.predict(batch.data(), 2);
-        for (int round = 0; round < 2; ++round) {  // the first batch decides the layout, the second uses it
-            const auto got = deferred.predict(batch.data(), 2);
-            REQUIRE(got.size() == 2);
-            for (std::size_t i = 0; i < 2; ++i) {
-                REQUIRE(got[i].has_value());
-                CHECK(got[i]->valence == Approx(want[i]->valence).margin(1e-6));
-                CHECK(got[i]->arousal == Approx(want[i]->arousal).margin(1e-6));
-            }
-        }
+        for (int round = 0; round < 2; ++round)  // the first batch decides the layout, the second uses it
+            check_same_answers(deferred.predict(batch.data(), 2), want);
         CHECK_NOTHROW(deferred.check());
     }
 }

@@ -54,7 +54,11 @@ int main(int argc, char** argv) {
     // request's latency, which sleeping workers double (each layer's parallel region waits for
     // them to wake: 28 ms a forward pass instead of 13, docs/performance.md). libgomp's own
     // default, a bounded spin (about a few ms, then sleep), costs well under 1 % of a core idle.
-    const bool serving = argc > 1 && std::string(argv[1]) == "serve";
+    // Flags may come before the subcommand (`img2music -j 1 serve`), and only the CLI knows which
+    // flags take values, so any "serve" before "--" counts: a photo or a value named "serve"
+    // then only changes how the threads wait, never an answer.
+    bool serving = false;
+    for (int i = 1; i < argc && std::string(argv[i]) != "--"; ++i) serving = serving || std::string(argv[i]) == "serve";
     if (serving && std::getenv("OMP_WAIT_POLICY") == nullptr) {
         ::setenv("GOMP_SPINCOUNT", "300000", 0);
     } else {

@@ -7,6 +7,7 @@
 #include "img2music/va_model.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstring>
 #include <exception>
@@ -34,17 +35,20 @@ struct Ring {
     std::mutex mutex;               // guards everything below
     std::condition_variable space;  // a slot was freed, or stop
     std::condition_variable ready;  // a slot became ready, input ended, or a worker now waits on input
+    std::condition_variable turn;   // `emitted` moved: the lane holding the next batch may emit
     std::vector<Slot> slots;
     std::size_t taken = 0;    // inputs numbered so far
+    std::size_t claimed = 0;  // inputs a model lane has taken into a batch
     std::size_t emitted = 0;  // inputs whose records were emitted
     bool ended = false;
     bool waiting_for_input = false;  // a worker is in inputs.next(), which may wait on a pipe
     bool stop = false;
     std::exception_ptr failure;  // from inputs.next(), or a bug in a worker: ends the run
 
-    std::size_t consecutive_ready() const {
+    // Ready slots in a row from input number `from`.
+    std::size_t consecutive_ready(std::size_t from) const {
         std::size_t n = 0;
-        while (emitted + n < taken && slots[(emitted + n) % slots.size()].ready) ++n;
+        while (from + n < taken && slots[(from + n) % slots.size()].ready) ++n;
         return n;
     }
 };
@@ -143,6 +147,8 @@ Pipeline::Pipeline(const VaModel& model, const SongSelector& selector, const Ali
     : model_(model), selector_(selector), alignment_(alignment), options_(options) {
     options_.batch_size = std::max<std::size_t>(1, options_.batch_size);
     options_.decode_threads = std::max(1, options_.decode_threads);
+    options_.model_lanes = std::max(1, options_.model_lanes);
+    options_.threads_per_lane = std::max(1, options_.threads_per_lane);
 }
 
 Record Pipeline::recommend(const std::string& input, VA va) const {
@@ -179,9 +185,11 @@ std::size_t Pipeline::run(InputSource& inputs, const std::function<void(const Re
     const PreprocessSpec& spec = model_.metadata().preprocess;
     const std::size_t tensor = spec.tensor_size();
     const std::size_t batch_size = options_.batch_size;
+    const int lanes = options_.model_lanes;
 
     Ring ring;
-    ring.slots.resize(2 * batch_size + static_cast<std::size_t>(options_.decode_threads));
+    // Each lane holds one batch while the workers fill the next: one batch more than lanes.
+    ring.slots.resize((static_cast<std::size_t>(lanes) + 1) * batch_size + static_cast<std::size_t>(options_.decode_threads));
     std::vector<std::thread> workers;
     workers.reserve(static_cast<std::size_t>(options_.decode_threads));
     for (int t = 0; t < options_.decode_threads; ++t)
@@ -193,46 +201,53 @@ std::size_t Pipeline::run(InputSource& inputs, const std::function<void(const Re
         }
         inputs.cancel();
         ring.space.notify_all();
+        ring.turn.notify_all();
         for (std::thread& w : workers) w.join();
     };
 
-    std::vector<float> batch;          // grows to the largest group seen: a short run touches less memory
-    std::vector<std::size_t> decoded;  // positions in the current group that go to the model
-    std::size_t failures = 0;
-    try {
+    std::atomic<std::size_t> failures{0};
+    // One lane: claims the next batch of ready slots, runs the model on it, makes its records,
+    // then waits for its turn and emits them, so records leave in input order.
+    const auto lane = [&] {
+        std::vector<float> batch;          // grows to the largest batch seen: a short run touches less memory
+        std::vector<std::size_t> decoded;  // positions in the batch that go to the model
+        std::vector<std::pair<Record, const Image*>> records;
         for (;;) {
+            std::size_t start = 0;
             std::size_t count = 0;
             {
                 std::unique_lock<std::mutex> lock(ring.mutex);
                 ring.ready.wait(lock, [&] {
-                    count = ring.consecutive_ready();
-                    const bool all_taken_ready = ring.emitted + count == ring.taken;
-                    return ring.failure || count >= batch_size ||
+                    count = ring.consecutive_ready(ring.claimed);
+                    const bool all_taken_ready = ring.claimed + count == ring.taken;
+                    return ring.failure || ring.stop || count >= batch_size ||
                            (all_taken_ready && (ring.ended || (ring.waiting_for_input && count > 0)));
                 });
-                if (ring.failure) std::rethrow_exception(ring.failure);
-                if (count == 0) break;  // ended and everything emitted
+                if (ring.failure || ring.stop || count == 0) return;  // failed, or ended and every batch claimed
                 count = std::min(count, batch_size);
+                start = ring.claimed;
+                ring.claimed += count;
             }
-            // Slots emitted..emitted+count stay ours until `emitted` moves past them.
+            // Slots start..start+count stay this lane's until `emitted` moves past them.
+            const auto slot_at = [&](std::size_t i) -> const Slot& { return ring.slots[(start + i) % ring.slots.size()]; };
             decoded.clear();
             if (batch.size() < count * tensor) batch.resize(count * tensor);
             for (std::size_t i = 0; i < count; ++i) {
-                const Slot& slot = ring.slots[(ring.emitted + i) % ring.slots.size()];
-                if (slot.error) continue;
-                std::memcpy(batch.data() + decoded.size() * tensor, slot.tensor.data(), tensor * sizeof(float));
+                if (slot_at(i).error) continue;
+                std::memcpy(batch.data() + decoded.size() * tensor, slot_at(i).tensor.data(), tensor * sizeof(float));
                 decoded.push_back(i);
             }
             const std::vector<std::optional<Prediction>> predictions = model_.predict_outputs(batch.data(), decoded.size());
+            records.clear();
             std::size_t next_prediction = 0;
             for (std::size_t i = 0; i < count; ++i) {
-                const Slot& slot = ring.slots[(ring.emitted + i) % ring.slots.size()];
+                const Slot& slot = slot_at(i);
                 std::optional<Prediction> prediction;
                 if (!slot.error) prediction = predictions[next_prediction++];
                 if (prediction) {
                     Record r = record(slot.path, *prediction);
                     r.frame = slot.frame;
-                    emit(r, slot.thumbnail);
+                    records.emplace_back(std::move(r), &slot.thumbnail);
                     continue;
                 }
                 ++failures;
@@ -240,20 +255,55 @@ std::size_t Pipeline::run(InputSource& inputs, const std::function<void(const Re
                 r.input = slot.path;
                 r.frame = slot.frame;
                 r.error = slot.error ? *slot.error : std::string("the model produced a non-finite value");
-                emit(r, Image());
+                records.emplace_back(std::move(r), nullptr);
             }
+            {
+                std::unique_lock<std::mutex> lock(ring.mutex);
+                ring.turn.wait(lock, [&] { return ring.failure || ring.stop || ring.emitted == start; });
+                if (ring.failure || ring.stop) return;
+            }
+            // Only this lane emits until `emitted` moves on.
+            const Image none;
+            for (const auto& [r, thumbnail] : records) emit(r, thumbnail != nullptr ? *thumbnail : none);
             {
                 std::lock_guard<std::mutex> lock(ring.mutex);
                 ring.emitted += count;
             }
             ring.space.notify_all();
+            ring.turn.notify_all();
         }
-    } catch (...) {
-        stop_workers();
-        throw;
+    };
+    // A lane's exception (from the model or from `emit`) ends the run: the others see it and stop.
+    const auto guarded_lane = [&] {
+        try {
+            lane();
+        } catch (...) {
+            {
+                std::lock_guard<std::mutex> lock(ring.mutex);
+                if (!ring.failure) ring.failure = std::current_exception();
+                ring.stop = true;
+            }
+            ring.ready.notify_all();
+            ring.turn.notify_all();
+        }
+    };
+
+    if (lanes == 1) {
+        guarded_lane();  // on the calling thread, with its thread settings
+    } else {
+        std::vector<std::thread> lane_threads;
+        lane_threads.reserve(static_cast<std::size_t>(lanes));
+        for (int l = 0; l < lanes; ++l) {
+            lane_threads.emplace_back([&] {
+                set_inference_threads_of_this_thread(options_.threads_per_lane);
+                guarded_lane();
+            });
+        }
+        for (std::thread& t : lane_threads) t.join();
     }
     stop_workers();
-    return failures;
+    if (ring.failure) std::rethrow_exception(ring.failure);
+    return failures.load();
 }
 
 }  // namespace img2music

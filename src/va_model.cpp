@@ -7,6 +7,7 @@
 #include "onednn_routing.hpp"
 
 #include <ATen/Parallel.h>
+#include <omp.h>
 #include <torch/csrc/jit/passes/freeze_module.h>
 #include <torch/script.h>
 #include <torch/version.h>
@@ -249,6 +250,14 @@ void set_inference_threads(int n) {
             // Already started (a forward ran before): keep its setting.
         }
     });
+}
+
+void set_inference_threads_of_this_thread(int n) {
+    // LibTorch sets each thread's OpenMP count once, lazily, on that thread's first parallel
+    // work (from its process-wide setting); get_num_threads() does that first, so that the
+    // count set here is not overwritten by it afterwards.
+    (void)at::get_num_threads();
+    omp_set_num_threads(resolve_threads(n));
 }
 
 }  // namespace img2music

@@ -2,10 +2,13 @@
 // each finished Record to a callback in input order, as soon as it and all before it are done.
 //
 // Decoding runs on `decode_threads` worker threads into a bounded ring of tensor slots
-// (2 * batch_size + decode_threads), overlapping the model's batched forward pass on the
-// calling thread; memory does not grow with the number of inputs. A batch is forwarded when it
-// is full, when the inputs have ended, or when the only thing pending is a slow input source
-// (a pipe), so streaming use sees each record promptly.
+// ((model_lanes + 1) * batch_size + decode_threads), overlapping the model's batched forward
+// passes; memory does not grow with the number of inputs. The passes run in `model_lanes`
+// lanes: one lane runs on the calling thread with its thread settings; more run on threads of
+// their own, `threads_per_lane` intra-op threads each, one batch each at a time, and emit in
+// input order. A batch is forwarded when it is full, when the inputs have ended, or when the
+// only thing pending is a slow input source (a pipe), so streaming use sees each record
+// promptly. Answers do not depend on the lanes (nor on how the inputs fall into batches).
 #pragma once
 
 #include "img2music/image.hpp"
@@ -27,6 +30,8 @@ struct PipelineOptions {
     std::size_t batch_size = 8;  // images per forward pass
     int decode_threads = 1;      // images decoded at once, beside the forward pass
     int thumbnail_side = 0;      // > 0: each record of an image or frame comes with its thumbnail (Image::thumbnail)
+    int model_lanes = 1;         // forward passes that run at once
+    int threads_per_lane = 1;    // intra-op threads of each lane when model_lanes > 1
 };
 
 class Pipeline {

@@ -46,6 +46,8 @@ public:
     // With plan_samples: the frames demuxed so far (decoded or not), and the latest timestamp among them.
     virtual std::size_t frames_demuxed() const { return 0; }
     virtual double last_demuxed_time() const { return -1.0; }
+    // The frames sent to the decoder so far (what keyframe sampling saves; tests).
+    virtual std::size_t frames_decoded() const { return 0; }
 };
 
 class VideoDecoder {

@@ -30,11 +30,12 @@ TEST_CASE("Pipeline: one record per input, in input order, failures in place") {
     const SongTable songs = SongTable::load(kData + "/songs_small.csv");
     const Recommender rec(songs);
     const Alignment none;
-    // Small batches and several decode threads: order must survive both.
-    for (const std::size_t batch : {1U, 2U, 3U, 16U}) {
+    // Small batches, several decode threads and model lanes: order must survive all three.
+    for (const auto& [batch, lanes] : std::vector<std::pair<std::size_t, int>>{{1, 1}, {2, 1}, {3, 1}, {16, 1}, {1, 2}, {2, 3}, {3, 2}}) {
         PipelineOptions opts;
         opts.batch_size = batch;
         opts.decode_threads = 3;
+        opts.model_lanes = lanes;
         SelectionOptions selection;
         selection.top_k = 3;
         const SongSelector selector(rec, songs, selection);
@@ -53,7 +54,7 @@ TEST_CASE("Pipeline: one record per input, in input order, failures in place") {
         CHECK(failures == 8);
         REQUIRE(out.size() == inputs.size());
         for (std::size_t i = 0; i < inputs.size(); ++i) {
-            INFO("batch " << batch << " input " << i);
+            INFO("batch " << batch << ", lanes " << lanes << ", input " << i);
             CHECK(out[i].input == inputs[i]);
             CHECK(out[i].error.has_value() == (i % 5 == 1 || i % 5 == 3));
         }
@@ -124,6 +125,7 @@ TEST_CASE("Pipeline: when the source may wait, the partial batch is run instead 
     const Fixture f;
     PipelineOptions options;
     options.batch_size = 8;
+    options.model_lanes = GENERATE(1, 2);
     StallingSource source({kData + "/images/red.png", kData + "/images/grey.png"}, std::chrono::seconds(20));
     std::size_t seen = 0;
     const std::size_t failures = f.pipeline(options).run(source, [&](const Record& r) {
@@ -140,6 +142,7 @@ TEST_CASE("Pipeline: an exception from emit stops the run and propagates, cancel
     PipelineOptions options;
     options.batch_size = 1;
     options.decode_threads = 2;
+    options.model_lanes = GENERATE(1, 2);
     StallingSource source({kData + "/images/red.png"}, std::chrono::seconds(20));
     struct Stop {};
     CHECK_THROWS_AS(f.pipeline(options).run(source, [](const Record&) { throw Stop{}; }), Stop);
@@ -160,7 +163,49 @@ TEST_CASE("Pipeline: an exception from the source propagates") {
         int n_ = 0;
     } source;
     std::vector<Record> out;
-    CHECK_THROWS_WITH(f.pipeline({}).run(source, [&](const Record& r) { out.push_back(r); }), "the source broke");
+    PipelineOptions options;
+    options.model_lanes = GENERATE(1, 2);
+    CHECK_THROWS_WITH(f.pipeline(options).run(source, [&](const Record& r) { out.push_back(r); }), "the source broke");
+}
+
+TEST_CASE("Pipeline: two model lanes give one lane's records, byte for byte, on the shipped model") {
+    // The lanes' one-threaded passes against one two-threaded pass of whole batches: the
+    // answers must not depend on how the work is split (nor on batch size).
+    const VaModel model = VaModel::load(std::string(IMG2MUSIC_SOURCE_DIR) + "/models/img2music.pt");
+    const SongTable songs = SongTable::load(kData + "/songs_small.csv");
+    const Recommender rec(songs);
+    const Alignment none;
+    const SongSelector selector(rec, songs, SelectionOptions{});
+    std::vector<std::string> inputs;
+    for (const char* name : {"red.png", "grey.png", "split.png", "missing.png"}) inputs.push_back(kData + "/images/" + name);
+    for (const char* name : {"astronaut.png", "coffee.png", "chelsea.png", "rocket.jpg", "hubble_deep_field.jpg"})
+        inputs.push_back(std::string(IMG2MUSIC_SOURCE_DIR) + "/../shared/data/photos/skimage/" + name);
+    const auto run = [&](int lanes, std::size_t batch) {
+        PipelineOptions options;
+        options.batch_size = batch;
+        options.decode_threads = 2;
+        options.model_lanes = lanes;
+        options.threads_per_lane = 1;
+        ListSource source(inputs);
+        std::vector<Record> out;
+        Pipeline(model, selector, none, options).run(source, [&](const Record& r) { out.push_back(r); });
+        return out;
+    };
+    const std::vector<Record> one = run(1, 3);
+    REQUIRE(one.size() == inputs.size());
+    for (const auto& [lanes, batch] : std::vector<std::pair<int, std::size_t>>{{2, 1}, {2, 2}, {3, 3}}) {
+        const std::vector<Record> many = run(lanes, batch);
+        REQUIRE(many.size() == one.size());
+        for (std::size_t i = 0; i < one.size(); ++i) {
+            INFO("lanes " << lanes << ", batch " << batch << ": " << inputs[i]);
+            CHECK(many[i].input == one[i].input);
+            CHECK(many[i].error == one[i].error);
+            CHECK(many[i].va.valence == one[i].va.valence);  // exactly
+            CHECK(many[i].va.arousal == one[i].va.arousal);
+            REQUIRE(many[i].songs.size() == one[i].songs.size());
+            for (std::size_t k = 0; k < one[i].songs.size(); ++k) CHECK(many[i].songs[k].index == one[i].songs[k].index);
+        }
+    }
 }
 
 TEST_CASE("Pipeline: encoded bytes decode like the file, and the thumbnail is handed along") {

@@ -2,7 +2,10 @@
 #include "img2music/preprocess_spec.hpp"
 #include "img2music/video.hpp"
 
+#include "decode/video_decoder.hpp"
 #include "image_impl.hpp"
+#include "img2music/image.hpp"
+#include "img2music/va_model.hpp"
 
 #include <catch2/catch.hpp>
 #include <opencv2/imgproc.hpp>
@@ -291,5 +294,127 @@ TEST_CASE("Video: frames scaled to the model's resize give the full frame's mode
     // only at a few of the test card's one-pixel lines (measured up to 35 steps there).
     CHECK(sum / static_cast<double>(full.size()) < 1.0 * spec.pixel_scale);
     CHECK(static_cast<double>(far) < 0.02 * static_cast<double>(full.size()));
+    std::remove(path.c_str());
+}
+
+namespace img2music {
+const VideoDecoder& ffmpeg_video_decoder();  // decode/ffmpeg_video.cpp
+}  // namespace img2music
+
+namespace {
+
+// A testsrc2 clip (moving, detailed): 3 s at 10 fps, 160x120, H.264 with a keyframe a second.
+struct TestsrcVideo {
+    std::string path;
+    explicit TestsrcVideo(const std::string& codec_args) {
+        path = "/tmp/img2music_testsrc_" + std::to_string(::getpid()) + "_" + std::to_string(counter()++) + ".mp4";
+        REQUIRE(std::system(("ffmpeg -v error -y -f lavfi -i testsrc2=s=160x120:r=10:d=3 -pix_fmt yuv420p -g 10 " + codec_args + " '" +
+                             path + "' </dev/null")
+                                .c_str()) == 0);
+    }
+    ~TestsrcVideo() { std::remove(path.c_str()); }
+    static int& counter() {
+        static int n = 0;
+        return n;
+    }
+};
+
+// Every sample of a planned stream (keyframe sampling), with its frame number.
+std::vector<std::pair<std::size_t, Image>> planned_samples(VideoStream& stream, double every) {
+    REQUIRE(stream.plan_samples(every));
+    std::vector<std::pair<std::size_t, Image>> out;
+    VideoStream::PlannedFrame planned;
+    while (stream.next_planned(&planned)) {
+        Image image;
+        REQUIRE(stream.retrieve(&image));
+        out.emplace_back(planned.index, std::move(image));
+    }
+    return out;
+}
+
+// Every frame, decoded in order with the deblocking filter (no planning).
+std::vector<Image> every_frame(VideoStream& stream) {
+    std::vector<Image> out;
+    double seconds = 0.0;
+    while (stream.grab(&seconds)) {
+        Image image;
+        REQUIRE(stream.retrieve(&image));
+        out.push_back(std::move(image));
+    }
+    return out;
+}
+
+bool same_pixels(const Image& a, const Image& b) {
+    const cv::Mat& x = a.impl().rgb;
+    const cv::Mat& y = b.impl().rgb;
+    return x.size() == y.size() && cv::norm(x, y, cv::NORM_INF) == 0.0;
+}
+
+}  // namespace
+
+TEST_CASE("Video: without B-frames, a group is decoded only up to its last sample, and the samples are the frames") {
+    // 3 s at 10 fps, a keyframe a second, no B-frames (as phones write): every 0.5 s takes the
+    // keyframe and frame 5 of each group; frames 6-9 are needed by nothing taken.
+    const TestsrcVideo video("-c:v libx264 -preset superfast -bf 0");
+    const auto planned_stream = ffmpeg_video_decoder().open(video.path);
+    const auto samples = planned_samples(*planned_stream, 0.5);
+    const auto full_stream = ffmpeg_video_decoder().open(video.path);
+    const std::vector<Image> frames = every_frame(*full_stream);
+    REQUIRE(frames.size() == 30);
+    REQUIRE(samples.size() == 6);
+    for (std::size_t k = 0; k < samples.size(); ++k) {
+        INFO("sample " << k);
+        CHECK(samples[k].first == 5 * k);
+        CHECK(same_pixels(samples[k].second, frames[samples[k].first]));  // bit for bit: the filter ran
+    }
+    CHECK(planned_stream->frames_decoded() == 18);  // 6 of each group's 10
+    CHECK(full_stream->frames_decoded() == 30);
+
+    // With B-frames, the next group may refer back to a group's last frames: all are decoded.
+    const TestsrcVideo reordered("-c:v libx264 -preset superfast -bf 2");
+    const auto reordered_stream = ffmpeg_video_decoder().open(reordered.path);
+    CHECK(planned_samples(*reordered_stream, 0.5).size() == 6);
+    CHECK(reordered_stream->frames_decoded() == 30);
+}
+
+TEST_CASE("Video: a keyframe decoded alone skips the deblocking filter; the model's answer moves by at most 0.01") {
+    // Phone-like: a 1080p photo-like scene (a shared photo, panned), H.264 with the deblocking
+    // filter, a keyframe a second, no B-frames. Every 1 s takes the keyframes alone (no filter);
+    // every 0.5 s decodes from them (with it): the same frames both ways.
+    const std::string shared = std::string(IMG2MUSIC_SOURCE_DIR) + "/../shared/data/photos/skimage/astronaut.png";
+    const std::string path = "/tmp/img2music_deblock_" + std::to_string(::getpid()) + ".mp4";
+    const std::string source = std::ifstream(shared).good() ? "-loop 1 -i '" + shared + "'" : "-f lavfi -i testsrc2=s=512x512";
+    REQUIRE(std::system(("ffmpeg -v error -y " + source +
+                         " -t 3 -r 10 -vf \"scale=1920:-2,crop=1920:1080:0:'t*100',format=yuv420p\" "
+                         "-c:v libx264 -preset superfast -bf 0 -g 10 -b:v 8M '" +
+                         path + "' </dev/null")
+                            .c_str()) == 0);
+    const auto alone_stream = ffmpeg_video_decoder().open(path);
+    alone_stream->set_cover_side(320);
+    const auto alone = planned_samples(*alone_stream, 1.0);
+    CHECK(alone_stream->frames_decoded() == 3);
+    const auto filtered_stream = ffmpeg_video_decoder().open(path);
+    filtered_stream->set_cover_side(320);
+    const auto filtered = planned_samples(*filtered_stream, 0.5);
+    REQUIRE(alone.size() == 3);
+    REQUIRE(filtered.size() == 6);
+
+    const VaModel model = VaModel::load(std::string(IMG2MUSIC_SOURCE_DIR) + "/models/img2music.pt");
+    const PreprocessSpec& spec = model.metadata().preprocess;
+    bool any_pixel_differs = false;
+    for (std::size_t k = 0; k < alone.size(); ++k) {
+        INFO("keyframe " << k);
+        REQUIRE(alone[k].first == filtered[2 * k].first);
+        any_pixel_differs = any_pixel_differs || !same_pixels(alone[k].second, filtered[2 * k].second);
+        std::vector<float> x(2 * spec.tensor_size());
+        preprocess(alone[k].second, spec, x.data());
+        preprocess(filtered[2 * k].second, spec, x.data() + spec.tensor_size());
+        const auto va = model.predict(x.data(), 2);
+        REQUIRE(va[0]);
+        REQUIRE(va[1]);
+        CHECK(std::abs(va[0]->valence - va[1]->valence) <= 0.01);
+        CHECK(std::abs(va[0]->arousal - va[1]->arousal) <= 0.01);
+    }
+    CHECK(any_pixel_differs);  // the filter was skipped
     std::remove(path.c_str());
 }

@@ -12,7 +12,8 @@
 #   BENCH_QUICK=1        the quick sizes above
 #   BENCH_SECTIONS       which tables, any of: songs throughput precision cold rss video server photos (default: all)
 #   BENCH_PHOTOS, BENCH_HEIC, BENCH_HEIC_PLAIN   how many 12 MP JPEGs, HEICs with a thumbnail and
-#                        HEICs without one the photos section uses (200, 200, 20)
+#                        HEICs without one the photos section uses (200, 200, 200: the count;
+#                        fewer without a thumbnail weigh the start-up more: 0.76x libheif at 20)
 #   BENCH_PHOTOS_FORMATS the photos section's rows: "jpeg heic" (default), or one of them
 #   BENCH_VIDEO_SECONDS  the video's length (default 600, quick 60): generating 10 minutes of
 #                        1080p H.264 takes about 5 minutes on 2 busy cores (bench/make_video.py)
@@ -51,7 +52,7 @@ if [ "$quick" = 1 ]; then
 else
   n_images=900 n_vgg=48 raw_batches=40 cold_runs=7 rss_counts="1000 10000" video_seconds=600 scene_seconds=30
   server_latency=500 server_load=5000
-  photos_jpeg=200 photos_heic=200 photos_heic_plain=20  # x265 (ultrafast) encodes a 12 MP photo in 1.5 s of CPU
+  photos_jpeg=200 photos_heic=200 photos_heic_plain=200  # x265 (ultrafast) encodes a 12 MP photo in 1.5 s of CPU, once
 fi
 video_seconds=${BENCH_VIDEO_SECONDS:-$video_seconds}   # a shorter video where 10 minutes take too long to generate
 scene_seconds=${BENCH_SCENE_SECONDS:-$scene_seconds}

@@ -171,35 +171,45 @@ private:
         return std::max(1, k);
     }
 
-    // The planes of a 4:2:0 decode averaged down by `k` (area) before the colour conversion, which
-    // is then done on 1/k^2 of the pixels: for a 12 MP photo libheif's own full-size conversion
-    // and its 36 MB RGB copies were a quarter of the CPU a photo took (docs/performance.md).
-    // Returns an empty Mat when libheif did not hand back 8-bit 4:2:0 planes.
+    // The decoded planes averaged down by `k` (area) before anything else is done per pixel.
+    // libheif (1.15) is asked for no particular layout: asked for one, it converts the decoded
+    // 4:2:0 YCbCr to RGB and then to what was asked, two full-size passes of scalar code (a
+    // 4:2:0 request made a 12 MP photo 16 % slower than this, docs/performance.md). Left to
+    // itself it converts once, to planar RGB; a version that hands back the 4:2:0 planes as
+    // decoded has them converted here, on 1/k^2 of the pixels (BT.601 full range: reduction()).
+    // Returns an empty Mat for any other layout.
     static cv::Mat reduced_pixels(const heif_image_handle* handle, int k, const heif_decoding_options* decoding, const std::string& name) {
         heif_image* decoded = nullptr;
-        check(heif_decode_image(handle, &decoded, heif_colorspace_YCbCr, heif_chroma_420, decoding), name, "cannot decode HEIF/AVIF image");
+        check(heif_decode_image(handle, &decoded, heif_colorspace_undefined, heif_chroma_undefined, decoding), name,
+              "cannot decode HEIF/AVIF image");
         const HeifImage image(decoded);
-        if (heif_image_get_colorspace(image.get()) != heif_colorspace_YCbCr || heif_image_get_chroma_format(image.get()) != heif_chroma_420)
-            return {};
-        int strides[3] = {0, 0, 0};
-        const heif_channel channels[3] = {heif_channel_Y, heif_channel_Cr, heif_channel_Cb};  // OpenCV's YCrCb order
-        cv::Mat planes[3];
-        const int w = heif_image_get_width(image.get(), heif_channel_Y);
-        const int h = heif_image_get_height(image.get(), heif_channel_Y);
+        const heif_colorspace colorspace = heif_image_get_colorspace(image.get());
+        const heif_chroma chroma = heif_image_get_chroma_format(image.get());
+        const bool yuv420 = colorspace == heif_colorspace_YCbCr && chroma == heif_chroma_420;
+        const bool rgb_planar = colorspace == heif_colorspace_RGB && chroma == heif_chroma_444;
+        if (!yuv420 && !rgb_planar) return {};
+        // In the order cv::merge makes OpenCV's YCrCb or BGR from.
+        const heif_channel channels[3] = {yuv420 ? heif_channel_Y : heif_channel_B, yuv420 ? heif_channel_Cr : heif_channel_G,
+                                          yuv420 ? heif_channel_Cb : heif_channel_R};
+        const int w = heif_image_get_width(image.get(), channels[0]);
+        const int h = heif_image_get_height(image.get(), channels[0]);
         if (w / k <= 0 || h / k <= 0) return {};
         const cv::Size size(w / k, h / k);
+        cv::Mat planes[3];
         for (int c = 0; c < 3; ++c) {
-            const std::uint8_t* plane = heif_image_get_plane_readonly(image.get(), channels[c], &strides[c]);
+            int stride = 0;
+            const std::uint8_t* plane = heif_image_get_plane_readonly(image.get(), channels[c], &stride);
             const int pw = heif_image_get_width(image.get(), channels[c]);
             const int ph = heif_image_get_height(image.get(), channels[c]);
             if (plane == nullptr || pw <= 0 || ph <= 0 || heif_image_get_bits_per_pixel_range(image.get(), channels[c]) != 8) return {};
-            const cv::Mat full(ph, pw, CV_8UC1, const_cast<std::uint8_t*>(plane), static_cast<std::size_t>(strides[c]));
+            const cv::Mat full(ph, pw, CV_8UC1, const_cast<std::uint8_t*>(plane), static_cast<std::size_t>(stride));
             cv::resize(full, planes[c], size, 0, 0, cv::INTER_AREA);
         }
-        cv::Mat ycrcb;
-        cv::merge(planes, 3, ycrcb);
+        cv::Mat merged;
+        cv::merge(planes, 3, merged);
+        if (!yuv420) return merged;
         cv::Mat bgr;
-        cv::cvtColor(ycrcb, bgr, cv::COLOR_YCrCb2BGR);  // BT.601, full range
+        cv::cvtColor(merged, bgr, cv::COLOR_YCrCb2BGR);  // BT.601, full range
         return bgr;
     }
 

@@ -1,6 +1,6 @@
 // Dynamic batching: preprocessed images from many threads (a server's concurrent requests) are
 // queued and run through the model together, up to `batch_size` per forward pass, on one
-// inference thread. A pass starts at once when the batch is full or when no other image is
+// inference thread per lane (BatcherOptions::lanes). A pass starts at once when the batch is full or when no other image is
 // announced (being decoded by a caller that will submit it); while some are, it waits for them
 // until the oldest queued image has waited `max_wait`. So a lone request never waits, and under
 // load the queue fills while the previous pass runs, so batches fill without waiting. The queue
@@ -41,7 +41,12 @@ struct BatcherOptions {
     std::size_t batch_size = 4;                        // images per forward pass, at least 1
     std::chrono::microseconds max_wait{2000};          // the oldest image waits at most this for a batch to fill
     std::size_t max_queue = 64;                        // images waiting for the model, at most
-    std::function<void(std::size_t images)> on_batch;  // after each forward pass, before its answers, on the inference thread (metrics)
+    std::function<void(std::size_t images)> on_batch;  // after each forward pass, before its answers, on its lane's thread (metrics)
+    // Forward passes that may run at once, each on an inference thread of its own. With more
+    // than one, a pass that runs alone uses `threads` intra-op threads and passes side by side
+    // threads / lanes each; with one, the thread keeps the process's setting.
+    std::size_t lanes = 1;
+    int threads = 1;
 };
 
 // One image's answer, and where its time went (a server's Server-Timing header).

@@ -13,6 +13,7 @@
 #include "img2music/media.hpp"
 #include "img2music/output_format.hpp"
 #include "img2music/output_sink.hpp"
+#include "img2music/process_settings.hpp"
 #include "img2music/sha256.hpp"
 #include "img2music/song_table.hpp"
 #include "img2music/va_model.hpp"
@@ -315,6 +316,10 @@ private:
         o.max_wait = std::chrono::milliseconds(config_.batch_wait_ms);
         o.max_queue = config_.max_queue;
         o.on_batch = [this](std::size_t n) { metrics_.batch(n); };
+        // As the CLI's pipeline: two lanes on two or more cores, so that under load two
+        // one-threaded passes run side by side; a lone request still gets every thread.
+        o.threads = resolve_threads(engine_.config().threads);
+        o.lanes = static_cast<std::size_t>(std::min(o.threads, 2));
         return o;
     }
 

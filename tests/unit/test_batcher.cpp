@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <mutex>
 #include <thread>
 
 using namespace img2music;
@@ -80,10 +81,17 @@ TEST_CASE("Batcher: images of concurrent callers, batched, give the records Engi
     const PreparedRequest prepared = engine.prepare(request);
 
     std::vector<std::size_t> batches;
+    std::mutex batches_mutex;  // two lanes report from two threads
     BatcherOptions options;
     options.batch_size = 4;
     options.max_wait = std::chrono::milliseconds(20);
-    options.on_batch = [&batches](std::size_t n) { batches.push_back(n); };
+    // Two lanes: passes side by side, one thread each, or alone with two; the same answers.
+    options.lanes = GENERATE(1, 2);
+    options.threads = 2;
+    options.on_batch = [&](std::size_t n) {
+        std::lock_guard<std::mutex> lock(batches_mutex);
+        batches.push_back(n);
+    };
     std::vector<std::string> got(kImages.size());
     {
         Batcher batcher(engine.model(), options);
@@ -159,6 +167,9 @@ TEST_CASE("Batcher: a lone image goes at once, announced images are waited for u
     BatcherOptions options;
     options.batch_size = 4;
     options.max_wait = std::chrono::seconds(60);  // any wait for it would show as a timeout below
+    // With two lanes the second takes nothing while the first is free: the same passes.
+    options.lanes = GENERATE(1, 2);
+    options.threads = 2;
     options.on_batch = [&batches](std::size_t n) { batches.push_back(n); };
     Batcher batcher(engine.model(), options);
     const std::vector<float> t = tensor_of(engine, kImages[0]);

@@ -377,7 +377,7 @@ TEST_CASE("Video: without B-frames, a group is decoded only up to its last sampl
     CHECK(reordered_stream->frames_decoded() == 30);
 }
 
-TEST_CASE("Video: a keyframe decoded alone skips the deblocking filter; the model's answer moves by at most 0.01") {
+TEST_CASE("Video: a keyframe decoded alone skips the deblocking filter, and the model's answer moves by at most 0.01") {
     // Phone-like: a 1080p photo-like scene (a shared photo, panned), H.264 with the deblocking
     // filter, a keyframe a second, no B-frames. Every 1 s takes the keyframes alone (no filter);
     // every 0.5 s decodes from them (with it): the same frames both ways.

@@ -39,6 +39,8 @@ struct Ring {
     std::vector<Slot> slots;
     std::size_t taken = 0;    // inputs numbered so far
     std::size_t claimed = 0;  // inputs a model lane has taken into a batch
+    std::size_t running = 0;  // forward passes in progress
+    bool first_lane_busy = false;
     std::size_t emitted = 0;  // inputs whose records were emitted
     bool ended = false;
     bool waiting_for_input = false;  // a worker is in inputs.next(), which may wait on a pipe
@@ -208,25 +210,50 @@ std::size_t Pipeline::run(InputSource& inputs, const std::function<void(const Re
     std::atomic<std::size_t> failures{0};
     // One lane: claims the next batch of ready slots, runs the model on it, makes its records,
     // then waits for its turn and emits them, so records leave in input order.
-    const auto lane = [&] {
+    // The first lane runs on the calling thread: alone (a short run, a slow source) with the
+    // caller's threads, beside another lane with one share of them. The other lanes start when
+    // there is work for them and take batches only while the first is busy.
+    std::vector<std::thread> extra_lanes;
+    const int own_threads = lanes > 1 ? set_inference_threads_of_this_thread(0) : 0;  // 0: reads it, changes nothing
+    int first_lane_threads = own_threads;
+    std::function<void()> start_extra_lanes;
+    const auto lane = [&](bool first) {
         std::vector<float> batch;          // grows to the largest batch seen: a short run touches less memory
         std::vector<std::size_t> decoded;  // positions in the batch that go to the model
         std::vector<std::pair<Record, const Image*>> records;
         for (;;) {
             std::size_t start = 0;
             std::size_t count = 0;
+            bool share = false;
             {
                 std::unique_lock<std::mutex> lock(ring.mutex);
                 ring.ready.wait(lock, [&] {
                     count = ring.consecutive_ready(ring.claimed);
                     const bool all_taken_ready = ring.claimed + count == ring.taken;
-                    return ring.failure || ring.stop || count >= batch_size ||
-                           (all_taken_ready && (ring.ended || (ring.waiting_for_input && count > 0)));
+                    if (ring.failure || ring.stop || (count == 0 && all_taken_ready && ring.ended)) return true;
+                    return (first || ring.first_lane_busy) &&
+                           (count >= batch_size || (all_taken_ready && (ring.ended || (ring.waiting_for_input && count > 0))));
                 });
                 if (ring.failure || ring.stop || count == 0) return;  // failed, or ended and every batch claimed
                 count = std::min(count, batch_size);
                 start = ring.claimed;
                 ring.claimed += count;
+                ++ring.running;
+                if (first) {
+                    ring.first_lane_busy = true;
+                    share = lanes > 1 && (ring.running > 1 || ring.consecutive_ready(ring.claimed) > 0);
+                }
+            }
+            if (first && lanes > 1) {
+                if (share && extra_lanes.empty()) start_extra_lanes();
+                // Once two lanes had work, one share for good: a lane that finds no second batch
+                // ready is usually waiting on decoding, which needs the cores then (video).
+                const int wanted = extra_lanes.empty() ? own_threads : options_.threads_per_lane;
+                if (wanted != first_lane_threads) {
+                    set_inference_threads_of_this_thread(wanted);
+                    first_lane_threads = wanted;
+                }
+                ring.ready.notify_all();  // the other lanes may take what is ready now
             }
             // Slots start..start+count stay this lane's until `emitted` moves past them.
             const auto slot_at = [&](std::size_t i) -> const Slot& { return ring.slots[(start + i) % ring.slots.size()]; };
@@ -238,6 +265,11 @@ std::size_t Pipeline::run(InputSource& inputs, const std::function<void(const Re
                 decoded.push_back(i);
             }
             const std::vector<std::optional<Prediction>> predictions = model_.predict_outputs(batch.data(), decoded.size());
+            {
+                std::lock_guard<std::mutex> lock(ring.mutex);
+                --ring.running;
+                if (first) ring.first_lane_busy = false;
+            }
             records.clear();
             std::size_t next_prediction = 0;
             for (std::size_t i = 0; i < count; ++i) {
@@ -274,9 +306,9 @@ std::size_t Pipeline::run(InputSource& inputs, const std::function<void(const Re
         }
     };
     // A lane's exception (from the model or from `emit`) ends the run: the others see it and stop.
-    const auto guarded_lane = [&] {
+    const auto guarded_lane = [&](bool first) {
         try {
-            lane();
+            lane(first);
         } catch (...) {
             {
                 std::lock_guard<std::mutex> lock(ring.mutex);
@@ -288,19 +320,17 @@ std::size_t Pipeline::run(InputSource& inputs, const std::function<void(const Re
         }
     };
 
-    if (lanes == 1) {
-        guarded_lane();  // on the calling thread, with its thread settings
-    } else {
-        std::vector<std::thread> lane_threads;
-        lane_threads.reserve(static_cast<std::size_t>(lanes));
-        for (int l = 0; l < lanes; ++l) {
-            lane_threads.emplace_back([&] {
+    start_extra_lanes = [&] {
+        for (int l = 1; l < lanes; ++l) {
+            extra_lanes.emplace_back([&] {
                 set_inference_threads_of_this_thread(options_.threads_per_lane);
-                guarded_lane();
+                guarded_lane(false);
             });
         }
-        for (std::thread& t : lane_threads) t.join();
-    }
+    };
+    guarded_lane(true);
+    for (std::thread& t : extra_lanes) t.join();
+    if (lanes > 1 && first_lane_threads != own_threads) set_inference_threads_of_this_thread(own_threads);
     stop_workers();
     if (ring.failure) std::rethrow_exception(ring.failure);
     return failures.load();

@@ -252,12 +252,13 @@ void set_inference_threads(int n) {
     });
 }
 
-void set_inference_threads_of_this_thread(int n) {
+int set_inference_threads_of_this_thread(int n) {
     // LibTorch sets each thread's OpenMP count once, lazily, on that thread's first parallel
     // work (from its process-wide setting); get_num_threads() does that first, so that the
     // count set here is not overwritten by it afterwards.
-    (void)at::get_num_threads();
-    omp_set_num_threads(resolve_threads(n));
+    const int before = at::get_num_threads();
+    if (n > 0 && n != before) omp_set_num_threads(n);
+    return before;
 }
 
 }  // namespace img2music

@@ -4,9 +4,10 @@
 // Decoding runs on `decode_threads` worker threads into a bounded ring of tensor slots
 // ((model_lanes + 1) * batch_size + decode_threads), overlapping the model's batched forward
 // passes; memory does not grow with the number of inputs. The passes run in `model_lanes`
-// lanes: one lane runs on the calling thread with its thread settings; more run on threads of
-// their own, `threads_per_lane` intra-op threads each, one batch each at a time, and emit in
-// input order. A batch is forwarded when it is full, when the inputs have ended, or when the
+// lanes, one batch each at a time, emitting in input order: the first on the calling thread,
+// with the caller's intra-op threads until there is work for a second lane (one image, a slow
+// pipe), then with `threads_per_lane`; the others on threads of their own, started then, with
+// `threads_per_lane`, taking batches only while the first is busy. A batch is forwarded when it is full, when the inputs have ended, or when the
 // only thing pending is a slow input source (a pipe), so streaming use sees each record
 // promptly. Answers do not depend on the lanes (nor on how the inputs fall into batches).
 #pragma once

@@ -74,8 +74,9 @@ void set_inference_threads(int n);
 // Sets the intra-op threads of forward passes called from the calling thread only (OpenMP's
 // per-thread setting; other threads keep theirs). The pipeline's model lanes use it: on few
 // cores, two single-threaded passes side by side do about 1.75x the work of one two-threaded
-// pass, whose threads wait for each other at every layer (docs/performance.md).
-void set_inference_threads_of_this_thread(int n);
+// pass, whose threads wait for each other at every layer (docs/performance.md). Returns the
+// count before; n <= 0 changes nothing (reads it).
+int set_inference_threads_of_this_thread(int n);
 
 // "LibTorch X.Y.Z", for --version.
 std::string inference_backend_version();

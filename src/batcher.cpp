@@ -107,7 +107,8 @@ struct Batcher::State {
 };
 
 Batcher::Batcher(const VaModel& model, BatcherOptions options) : state_(std::make_unique<State>(model, std::move(options))) {
-    for (std::size_t lane = 0; lane < state_->options.lanes; ++lane) state_->lane_threads.emplace_back([s = state_.get(), lane] { s->loop(lane); });
+    for (std::size_t lane = 0; lane < state_->options.lanes; ++lane)
+        state_->lane_threads.emplace_back([s = state_.get(), lane] { s->loop(lane); });
 }
 
 Batcher::~Batcher() {

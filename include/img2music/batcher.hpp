@@ -79,9 +79,9 @@ public:
         std::size_t images_ = 0;
     };
 
-    // Keeps a reference to `model`, which must outlive the batcher. Starts the inference thread.
+    // Keeps a reference to `model`, which must outlive the batcher. Starts the lanes' threads.
     Batcher(const VaModel& model, BatcherOptions options);
-    // Answers every image queued so far, then stops the inference thread.
+    // Answers every image queued so far, then stops the lanes' threads.
     ~Batcher();
     Batcher(const Batcher&) = delete;
     Batcher& operator=(const Batcher&) = delete;

@@ -354,12 +354,8 @@ struct PreparedRequest::Impl {
         // single-image HEVC libheif decodes on one thread) half as many left half the machine
         // idle (0.73x libheif's own decode on 2 cores, docs/performance.md).
         options.decode_threads = std::max(1, resolve_threads(s.config.threads));
-        // Two model lanes on two or more cores: a two-threaded pass of this small model spends
-        // half its time with one thread waiting for the other at each layer, so two one-threaded
-        // passes side by side do about 1.75x the work (docs/performance.md). More lanes would
-        // hold more batches of activations (memory) for less gain.
         const int threads = resolve_threads(s.config.threads);
-        options.model_lanes = std::min(threads, 2);
+        options.model_lanes = default_model_lanes(threads);
         options.threads_per_lane = std::max(1, threads / options.model_lanes);
         options.thumbnail_side = request.thumbnails ? kThumbnailSide : 0;
         pipeline.emplace(s.model, *selector, *alignment, options);
@@ -383,6 +379,14 @@ std::size_t default_batch_size(int height, int width) {
     constexpr double kReferencePixels = 4.0 * 224 * 224;
     const double pixels = std::max(1.0, static_cast<double>(height) * static_cast<double>(width));
     return static_cast<std::size_t>(std::clamp(std::lround(kReferencePixels / pixels), 1L, 8L));
+}
+
+int default_model_lanes(int threads) {
+    // A two-threaded pass of the small models we ship spends half its time with one thread
+    // waiting for the other at each layer, so two one-threaded passes side by side do about
+    // 1.75x the work on 2 cores (docs/performance.md). More lanes would hold more batches of
+    // activations (memory) for less gain.
+    return std::clamp(threads, 1, 2);
 }
 
 Engine::Engine(std::unique_ptr<State> state) : state_(std::move(state)) {}

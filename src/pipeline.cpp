@@ -47,6 +47,18 @@ struct Ring {
     bool stop = false;
     std::exception_ptr failure;  // from inputs.next(), or a bug in a worker: ends the run
 
+    // Ends the run with `error` (the first one kept): every wait wakes and gives up.
+    void fail(std::exception_ptr error) {
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            if (!failure) failure = std::move(error);
+            stop = true;
+        }
+        ready.notify_all();
+        space.notify_all();
+        turn.notify_all();
+    }
+
     // Ready slots in a row from input number `from`.
     std::size_t consecutive_ready(std::size_t from) const {
         std::size_t n = 0;
@@ -122,14 +134,7 @@ void decode_worker(Ring& ring, InputSource& inputs, const PreprocessSpec& spec, 
             } catch (const Error& e) {
                 slot.error = first_line(e.what());
             } catch (...) {
-                // Not about this input (out of memory, a bug): the run stops with it.
-                {
-                    std::lock_guard<std::mutex> lock(ring.mutex);
-                    if (!ring.failure) ring.failure = std::current_exception();
-                    ring.stop = true;
-                }
-                ring.ready.notify_all();
-                ring.space.notify_all();
+                ring.fail(std::current_exception());  // not about this input (out of memory, a bug)
                 return;
             }
             slot.image.reset();
@@ -310,13 +315,7 @@ std::size_t Pipeline::run(InputSource& inputs, const std::function<void(const Re
         try {
             lane(first);
         } catch (...) {
-            {
-                std::lock_guard<std::mutex> lock(ring.mutex);
-                if (!ring.failure) ring.failure = std::current_exception();
-                ring.stop = true;
-            }
-            ring.ready.notify_all();
-            ring.turn.notify_all();
+            ring.fail(std::current_exception());
         }
     };
 

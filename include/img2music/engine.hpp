@@ -60,6 +60,10 @@ struct EngineConfig {
 // The batch size that batch_size = 0 stands for, for a model input of height x width pixels.
 std::size_t default_batch_size(int height, int width);
 
+// Forward passes run side by side with `threads` cores (resolved, process_settings.hpp): two
+// from 2 cores on, one otherwise. The pipeline and the server's batcher both use it.
+int default_model_lanes(int threads);
+
 // Asks a run to stop: it hands out no further input, finishes the batch in hand, and returns
 // with RunResult::cancelled set. cancel() is a lock-free atomic store, safe in a signal handler.
 class CancelToken {

@@ -319,7 +319,7 @@ private:
         // As the CLI's pipeline: two lanes on two or more cores, so that under load two
         // one-threaded passes run side by side; a lone request still gets every thread.
         o.threads = resolve_threads(engine_.config().threads);
-        o.lanes = static_cast<std::size_t>(std::min(o.threads, 2));
+        o.lanes = static_cast<std::size_t>(default_model_lanes(o.threads));
         return o;
     }
 

@@ -152,20 +152,23 @@ private:
                               nclx->color_primary_white_x, nclx->color_primary_white_y, static_cast<int>(nclx->transfer_characteristics)});
     }
 
-    // The factor (2 or more) by which an image can be scaled down and still cover kScaledDecodeMargin
-    // times what is asked, when its pixels are 8-bit 4:2:0 YCbCr with BT.601's full-range matrix
-    // (what phones and heif-enc write; no nclx box means that to libheif too); 1 otherwise.
+    // Whether the image's YCbCr uses BT.601's full-range matrix (what phones and heif-enc write;
+    // no nclx box means that to libheif too), the one OpenCV's conversion applies.
+    static bool bt601_full_range(const heif_image_handle* handle) {
+        heif_color_profile_nclx* raw = nullptr;
+        const heif_error got = heif_image_handle_get_nclx_color_profile(handle, &raw);  // may hand one back with an error too
+        const std::unique_ptr<heif_color_profile_nclx, void (*)(heif_color_profile_nclx*)> nclx(raw, heif_nclx_color_profile_free);
+        if (got.code != heif_error_Ok || !nclx) return true;
+        const int m = nclx->matrix_coefficients;
+        return (m == 2 || m == 5 || m == 6) && nclx->full_range_flag != 0;
+    }
+
+    // The factor (2 or more) by which an 8-bit image without alpha can be scaled down and still
+    // cover kScaledDecodeMargin times what is asked; 1 otherwise.
     static int reduction(const heif_image_handle* handle, const DecodeOptions& options) {
         if (options.min_width <= 0 || options.min_height <= 0 || heif_image_handle_has_alpha_channel(handle) != 0 ||
             heif_image_handle_get_luma_bits_per_pixel(handle) != 8 || heif_image_handle_get_chroma_bits_per_pixel(handle) != 8)
             return 1;
-        heif_color_profile_nclx* raw = nullptr;
-        const heif_error got = heif_image_handle_get_nclx_color_profile(handle, &raw);  // may hand one back with an error too
-        const std::unique_ptr<heif_color_profile_nclx, void (*)(heif_color_profile_nclx*)> nclx(raw, heif_nclx_color_profile_free);
-        if (got.code == heif_error_Ok && nclx) {
-            const int m = nclx->matrix_coefficients;
-            if ((m != 2 && m != 5 && m != 6) || nclx->full_range_flag == 0) return 1;
-        }
         const int k = std::min(heif_image_handle_get_width(handle) / (kScaledDecodeMargin * options.min_width),
                                heif_image_handle_get_height(handle) / (kScaledDecodeMargin * options.min_height));
         return std::max(1, k);
@@ -176,8 +179,8 @@ private:
     // 4:2:0 YCbCr to RGB and then to what was asked, two full-size passes of scalar code (a
     // 4:2:0 request made a 12 MP photo 16 % slower than this, docs/performance.md). Left to
     // itself it converts once, to planar RGB; a version that hands back the 4:2:0 planes as
-    // decoded has them converted here, on 1/k^2 of the pixels (BT.601 full range: reduction()).
-    // Returns an empty Mat for any other layout.
+    // decoded has them converted here, on 1/k^2 of the pixels, when their matrix is BT.601 full
+    // range. Returns an empty Mat for any other layout or matrix.
     static cv::Mat reduced_pixels(const heif_image_handle* handle, int k, const heif_decoding_options* decoding, const std::string& name) {
         heif_image* decoded = nullptr;
         check(heif_decode_image(handle, &decoded, heif_colorspace_undefined, heif_chroma_undefined, decoding), name,
@@ -185,7 +188,7 @@ private:
         const HeifImage image(decoded);
         const heif_colorspace colorspace = heif_image_get_colorspace(image.get());
         const heif_chroma chroma = heif_image_get_chroma_format(image.get());
-        const bool yuv420 = colorspace == heif_colorspace_YCbCr && chroma == heif_chroma_420;
+        const bool yuv420 = colorspace == heif_colorspace_YCbCr && chroma == heif_chroma_420 && bt601_full_range(handle);
         const bool rgb_planar = colorspace == heif_colorspace_RGB && chroma == heif_chroma_444;
         if (!yuv420 && !rgb_planar) return {};
         // In the order cv::merge makes OpenCV's YCrCb or BGR from.

@@ -224,6 +224,24 @@ raw_forward() {
   if [ -n "$best" ]; then calc %.1f "$best"; else echo n/a; fi
 }
 
+# rate_round BEST ALL N STDIN STDOUT STDERR CMD...: one timed run of CMD over N images; its
+# images/s is appended to the variable named ALL ("a, b") and the variable named BEST keeps the
+# larger. A failed run sets BEST to "n/a (…)" and returns 1.
+rate_round() {
+  local -n best=$1 all=$2
+  local n=$3 stdin=$4 stdout=$5 stderr=$6
+  shift 6
+  run_timed "$stdin" "$stdout" "$stderr" "$@"
+  if [ "$STATUS" != 0 ]; then
+    best="n/a (exit $STATUS: $(reason "$stderr"))"
+    return 1
+  fi
+  local rate
+  rate=$(calc %.1f "$n / $WALL")
+  all+="${all:+, }$rate"
+  best=$(larger "$rate" "${best:-0}")
+}
+
 # throughput_row MODEL N LABEL TAG RAW_BATCHES RAW_WARMUP: one table row (N images through
 # img2music and the Python reference, RAW_BATCHES timed batches of 8 through forward_bench);
 # the details go to $tmp/notes.
@@ -243,22 +261,8 @@ throughput_row() {
   local round ours_all="" py_all=""
   ours_ips="" py_ips=""
   for ((round = 0; round < rounds; round++)); do
-    run_timed "$list" "$ours" "$tmp/ours_$tag.err" "$bin" - --model "$model" --top 10 -f jsonl
-    if [ "$STATUS" = 0 ]; then
-      ours_all+="${ours_all:+, }$(calc %.1f "$n / $WALL")"
-      ours_ips=$(larger "$(calc %.1f "$n / $WALL")" "${ours_ips:-0}")
-    else
-      ours_ips="n/a (exit $STATUS: $(reason "$tmp/ours_$tag.err"))"
-      break
-    fi
-    run_timed "$list" /dev/null "$tmp/ref_$tag.err" /usr/bin/python3 bench/python_reference.py "${py_args[@]}"
-    if [ "$STATUS" = 0 ]; then
-      py_all+="${py_all:+, }$(calc %.1f "$n / $WALL")"
-      py_ips=$(larger "$(calc %.1f "$n / $WALL")" "${py_ips:-0}")
-    else
-      py_ips="n/a (exit $STATUS: $(reason "$tmp/ref_$tag.err"))"
-      break
-    fi
+    rate_round ours_ips ours_all "$n" "$list" "$ours" "$tmp/ours_$tag.err" "$bin" - --model "$model" --top 10 -f jsonl || break
+    rate_round py_ips py_all "$n" "$list" /dev/null "$tmp/ref_$tag.err" /usr/bin/python3 bench/python_reference.py "${py_args[@]}" || break
   done
   sed -n 's/^python_reference: settings: //p' "$tmp/ref_$tag.err" >"$tmp/py_settings"
 

@@ -33,8 +33,21 @@ std::unique_ptr<VideoStream> open_stream(const std::string& path) {
 
 bool FrameSampler::take(double time) {
     if (time + kTimeTolerance < static_cast<double>(next_sample_) * interval_) return false;
-    while (static_cast<double>(next_sample_) * interval_ <= time + kTimeTolerance) ++next_sample_;
+    next_sample_ = mark_after(time, interval_, next_sample_);
     return true;
+}
+
+std::size_t FrameSampler::mark_after(double time, double interval_seconds, std::size_t at_least) {
+    // Marks past 2^52 are never reached by a real video (a 1 ms interval puts the first one
+    // 142,000 years in); beyond it a double no longer counts every integer.
+    constexpr double kLastMark = 4503599627370496.0;
+    const double marks = std::floor((time + kTimeTolerance) / interval_seconds);
+    if (!(marks >= 0.0)) return at_least;  // before the first mark, or not a number
+    std::size_t k = marks >= kLastMark ? static_cast<std::size_t>(kLastMark) : static_cast<std::size_t>(marks) + 1;
+    // The division rounds: settle k on the comparison the sampling rule makes.
+    while (k > 0 && static_cast<double>(k - 1) * interval_seconds > time + kTimeTolerance) --k;
+    while (k < static_cast<std::size_t>(kLastMark) && static_cast<double>(k) * interval_seconds <= time + kTimeTolerance) ++k;
+    return std::max(k, at_least);
 }
 
 bool has_video_extension(const std::string& path) {

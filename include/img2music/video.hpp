@@ -43,6 +43,10 @@ public:
     explicit FrameSampler(double interval_seconds) : interval_(interval_seconds) {}
     bool take(double time);
 
+    // The first k whose mark k * interval lies after `time` (beyond the tolerance), and never
+    // before `at_least`. Constant time: a damaged file's timestamp can be 10^12 s.
+    static std::size_t mark_after(double time, double interval_seconds, std::size_t at_least);
+
 private:
     double interval_;
     std::size_t next_sample_ = 0;  // k: the next sampling time is k * interval

@@ -416,8 +416,7 @@ private:
     // marks closer together than frames are skipped, as FrameSampler does).
     void take(double time) {
         last_taken_ = time;
-        ++next_target_;
-        while (static_cast<double>(next_target_) * interval_ <= time + kTimeTolerance) ++next_target_;
+        next_target_ = FrameSampler::mark_after(time, interval_, next_target_ + 1);
     }
 
     // frame_ as an upright RGB image whose shorter side covers cover_side_ (never enlarged).

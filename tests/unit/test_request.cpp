@@ -4,6 +4,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <limits>
+#include <random>
+
 #include <vector>
 
 using namespace img2music;
@@ -87,4 +91,35 @@ TEST_CASE("Frame sampling: the first frame at or after each k * interval, each f
     CHECK(sampled({0.0, 1.0, 2.0}, 0.25) == std::vector<double>{0.0, 1.0, 2.0});
     // A gap: the first frame after it stands for the missed sampling times.
     CHECK(sampled({0.0, 0.1, 3.3, 3.4, 4.0}, 1.0) == std::vector<double>{0.0, 3.3, 4.0});
+}
+
+TEST_CASE("Frame sampling: the next mark in one step agrees with counting marks one by one, and a huge time is cheap") {
+    // The rule written the slow way: step k until its mark lies past the time.
+    auto counted = [](double time, double interval, std::size_t k) {
+        while (static_cast<double>(k) * interval <= time + 1e-6) ++k;
+        return k;
+    };
+    std::mt19937 random(2026);
+    std::uniform_real_distribution<double> interval_of(0.01, 10.0);
+    std::uniform_int_distribution<int> mark_of(0, 5000);
+    std::uniform_int_distribution<int> offset_of(-2, 2);
+    for (int trial = 0; trial < 20000; ++trial) {
+        const double interval = trial % 3 == 0 ? 0.1 * (1 + trial % 7) : interval_of(random);
+        const std::size_t at_least = static_cast<std::size_t>(mark_of(random));
+        // Times on a mark, a hair either side of one (within and beyond the tolerance), and between.
+        const double on = mark_of(random) * interval;
+        const double time = on + offset_of(random) * (trial % 2 == 0 ? 4e-7 : 3e-6) + (trial % 5 == 0 ? 0.37 * interval : 0.0);
+        INFO("time " << time << " interval " << interval << " at_least " << at_least);
+        CHECK(FrameSampler::mark_after(time, interval, at_least) == counted(time, interval, at_least));
+    }
+    CHECK(FrameSampler::mark_after(-5.0, 1.0, 3) == 3);
+    CHECK(FrameSampler::mark_after(std::nan(""), 1.0, 3) == 3);
+    // A damaged file's timestamp 10^12 s in: one step, not 10^13 (the fuzzer's timeout).
+    CHECK(FrameSampler::mark_after(1e12, 0.1, 0) == counted(1e12, 0.1, static_cast<std::size_t>(1e13) - 5));
+    CHECK(FrameSampler::mark_after(std::numeric_limits<double>::infinity(), 0.1, 0) > 0);
+    FrameSampler sampler(0.05);
+    CHECK(sampler.take(0.0));
+    CHECK(sampler.take(1e12));
+    CHECK_FALSE(sampler.take(1e12 + 0.01));
+    CHECK(sampler.take(1e12 + 0.06));
 }

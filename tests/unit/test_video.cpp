@@ -230,6 +230,25 @@ TEST_CASE("Video: with keyframes every 0.7 s, every 1 s takes the nearest keyfra
     CHECK(mean_rows(frames[2].image, 0, 25) > 200);
 }
 
+TEST_CASE("Video: a timestamp that jumps 10^10 s ahead costs one step, sampled or decoded whole") {
+    // A damaged or hostile file: frame 15 onwards are stamped 10^10 s later. Counting the marks
+    // in between one at a time was 10^11 steps (found by fuzz_video as a timeout).
+    const std::string path = "/tmp/img2music_jump_" + std::to_string(::getpid()) + ".mkv";
+    REQUIRE(std::system(("ffmpeg -v error -y -f lavfi -i color=black:s=160x120:r=10:d=3 -vf "
+                         "'format=yuv420p,setpts=PTS+gte(N\\,15)*1e10/TB' -c:v libx264 -preset ultrafast -g 10 '" +
+                         path + "' </dev/null")
+                            .c_str()) == 0);
+    for (const double every : {0.05, 1.0}) {
+        INFO("every " << every);
+        const auto frames = all_samples(path, every);
+        REQUIRE(frames.size() >= 3);
+        for (std::size_t i = 1; i < frames.size(); ++i) CHECK(frames[i].position.time > frames[i - 1].position.time);
+        CHECK(frames.back().position.time > 1e10);
+        if (every < 0.1) CHECK(frames.size() == 30);  // faster than the frames: every frame once
+    }
+    std::remove(path.c_str());
+}
+
 TEST_CASE("Video: frames come scaled to cover the side asked, aspect kept") {
     const FfmpegVideo video("-c:v libx264 -preset ultrafast", ".mp4", 10);
     VideoReadOptions options;

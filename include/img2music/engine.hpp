@@ -44,11 +44,12 @@ struct Soundtrack;
 class Engine;
 
 struct EngineConfig {
-    std::string model;         // TorchScript model path (va_model.hpp)
-    std::string model_sha256;  // when set, the model file must hash to it (64 hex digits)
-    std::string songs;         // song table path, CSV or JSON (song_table.hpp)
+    std::string model;                           // TorchScript model path (va_model.hpp)
+    std::string model_sha256;                    // when set, the model file must hash to it (64 hex digits)
+    std::string songs;                           // song table path, CSV or JSON (song_table.hpp)
     Precision precision = Precision::automatic;  // of the model's convolutions (precision.hpp)
-    int threads = 0;           // the cores a run may use, 0: usable_cores(); as many decode threads, two model lanes (pipeline.hpp)
+    // The cores a run may use, 0: usable_cores(); as many decode threads, two model lanes (pipeline.hpp).
+    int threads = 0;
     // Images per forward pass; 0 chooses by the model's input size: 4 at 224x224, proportionally
     // fewer for larger inputs (2 at 320x320), so that activation memory stays about the same.
     std::size_t batch_size = 0;

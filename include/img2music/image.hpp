@@ -85,7 +85,6 @@ private:
 // The longest side of the thumbnails reports show (report.hpp).
 constexpr int kThumbnailSide = 240;
 
-
 // Resizes, crops and normalises `image` as `spec` says, writing
 // spec.tensor_size() floats to `out` in CHW order (channel planes R, G, B, each
 // input_height*input_width, row-major).

@@ -7,9 +7,10 @@
 // lanes, one batch each at a time, emitting in input order: the first on the calling thread,
 // with the caller's intra-op threads until there is work for a second lane (one image, a slow
 // pipe), then with `threads_per_lane`; the others on threads of their own, started then, with
-// `threads_per_lane`, taking batches only while the first is busy. A batch is forwarded when it is full, when the inputs have ended, or when the
-// only thing pending is a slow input source (a pipe), so streaming use sees each record
-// promptly. Answers do not depend on the lanes (nor on how the inputs fall into batches).
+// `threads_per_lane`, taking batches only while the first is busy. A batch is forwarded when it
+// is full, when the inputs have ended, or when the only thing pending is a slow input source (a
+// pipe), so streaming use sees each record promptly. Answers do not depend on the lanes (nor on
+// how the inputs fall into batches).
 #pragma once
 
 #include "img2music/image.hpp"

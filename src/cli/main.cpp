@@ -29,8 +29,8 @@ void print_version(const Options& o) {
         const ModelMetadata& m = model.metadata();
         std::cout << "model: " << o.engine.model << "\n  sha256: " << sha256_file_hex(o.engine.model) << "\n  name: " << m.name
                   << "\n  arch: " << m.arch << "\n  input: " << m.preprocess.input_width << "x" << m.preprocess.input_height
-                  << "\n  precision: " << precision_names().name(model.precision())
-                  << "\n  provenance: " << m.provenance_json << "\n  metrics: " << m.metrics_json << '\n';
+                  << "\n  precision: " << precision_names().name(model.precision()) << "\n  provenance: " << m.provenance_json
+                  << "\n  metrics: " << m.metrics_json << '\n';
     } catch (const Error& e) {
         std::cout << "model: " << e.what() << '\n';
     }

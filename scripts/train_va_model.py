@@ -10,7 +10,8 @@ the reference distribution, the CV metrics and the penalties):
 
 Data: --shared DIR, else $IMG2MUSIC_SHARED, else <repo>/../shared.
 Method (see models/README.md): one (valence, arousal) head per rated set on shared frozen
-multi-layer features (the sets' scales and raters differ, so their targets are never pooled),
+multi-layer features and class-name words (ImageNet class probabilities x GloVe vectors of the
+class names; the sets' scales and raters differ, so their targets are never pooled),
 an emotion head trained on Emotion6's rater distributions, mirror TTA; the exported model
 returns the Emotion6 head and the emotions, [N, 2 + 7]. Optional fine-tuning (--epochs N) of
 the upper stages on cached frozen-stage activations, with early stopping on an inner split.
@@ -54,6 +55,8 @@ def parse_args(argv=None):
     p.add_argument("--backbone-weights", default=None,
                    help="vgg19_bn: torchvision vgg19_bn-c79401a0.pth; mobilenet: TF.js folder (default: in --shared)")
     p.add_argument("--random-init", action="store_true", help="no ImageNet weights (tests, benchmarks)")
+    p.add_argument("--no-class-words", dest="class_words", action="store_false",
+                   help="without the class-name word features (ImageNet classes x GloVe; MobileNet with weights only)")
     p.add_argument("--vgg-head", choices=("pooled", "classifier"), default="pooled")
     p.add_argument("--input-size", type=int, default=None, help="default: 320 (mobilenet), 224 (vgg19_bn)")
     p.add_argument("--resize-shorter", type=int, default=None, help="default: the input size")
@@ -104,6 +107,8 @@ def parse_args(argv=None):
         a.taps = d["taps"]
     a.tap_list = [int(t) for t in a.taps.split(",") if t.strip()]
     a.dataset_list = tuple(sorted(d.strip() for d in a.datasets.split(",") if d.strip()))
+    if a.arch != "mobilenet_v1_075" or a.random_init:
+        a.class_words = False  # only MobileNet's ImageNet weights come with their classifier here
     if "emotion6" not in a.dataset_list:
         a.emotions = False  # only Emotion6 has rated emotion distributions
     if a.resize_shorter is None:
@@ -126,7 +131,7 @@ def config_of(a, data_sha: str) -> dict:
             "lr_head": a.lr_head, "weight_decay": a.weight_decay, "dropout": a.dropout, "loss": a.loss,
             "tta": not a.no_tta, "lp_init": not a.no_lp_init, "limit": a.limit, "script_version": SCRIPT_VERSION,
             "datasets": list(a.dataset_list), "emotions": a.emotions, "emotion_weight": a.emotion_weight,
-            "data_sha256": data_sha}
+            "class_words": a.class_words, "data_sha256": data_sha}
 
 
 def hp_of(a) -> dict:
@@ -154,7 +159,7 @@ def setup(a, log=log_fn):
     data_sha = C.combined_sha()
     net, prov = backbones.build_vanet(a.arch, shared, a.backbone_weights, a.random_init, a.freeze, a.tap_list,
                                       a.vgg_head, a.dropout, not a.no_tta, a.seed, n_va_heads=len(corpus.DATASETS),
-                                      n_emotions=len(data.EMOTIONS) if a.emotions else 0)
+                                      n_emotions=len(data.EMOTIONS) if a.emotions else 0, class_words=a.class_words)
     norm = backbones.MOBILENET_PREPROCESS if a.arch == "mobilenet_v1_075" else backbones.IMAGENET_PREPROCESS
     spec = metadata.preprocess_block(a.input_size, norm, "shorter_side", a.resize_shorter, "area")
     log("%s: %s, data sha256 %s, %s, %d threads" % (
@@ -193,8 +198,8 @@ def frozen_features(S, with_taps: bool = True) -> np.ndarray:
     with torch.no_grad():
         for s in range(0, len(S["y"]), 128):
             b = torch.arange(s, min(s + 128, len(S["y"])))
-            z = base.features(S["maps"][b, 0].float(), S["taps"][b, 0])
-            out.append(z if with_taps else z[:, :z.shape[1] - S["taps"].shape[2]])
+            g = base.top(S["maps"][b, 0].float())  # the baselines' features: no class-name words
+            out.append(torch.cat([g, S["taps"][b, 0]], 1) if with_taps else g)
     return torch.cat(out).numpy()
 
 

@@ -13,6 +13,7 @@ clamp to [0, 1].
 import os
 from typing import List, Optional, Tuple
 
+import numpy as np
 import torch
 import torch.nn as nn
 
@@ -34,17 +35,58 @@ def canonical_arch(name: str) -> str:
     return name
 
 
-def mobilenet_stages(tfjs_folder: Optional[str]) -> Tuple[List[nn.Module], str]:
+def mobilenet_stages(tfjs_folder: Optional[str]):
+    """-> (stages, provenance, (ImageNet classifier, its 1,000 labels) or None without weights)."""
     if tfjs_folder is None:
         net = MobileNetV1(0.75, 0)
         prov = "random initialisation (no ImageNet weights)"
-    else:
-        from .tfjs import mobilenet_from_tfjs
-        net = mobilenet_from_tfjs(tfjs_folder, with_classifier=False)
-        prov = ("Keras MobileNet v1 alpha=0.75 224 ImageNet-1k (TF.js layers folder "
-                "mobilenet_v1_0.75_224_tfjs, model.json sha256 %s)"
-                % sha256_file(os.path.join(tfjs_folder, "model.json"))[:16])
-    return [net.stem] + list(net.blocks), prov
+        return [net.stem] + list(net.blocks), prov, None
+    from .tfjs import mobilenet_from_tfjs, tfjs_labels
+    net = mobilenet_from_tfjs(tfjs_folder, with_classifier=True)
+    prov = ("Keras MobileNet v1 alpha=0.75 224 ImageNet-1k (TF.js layers folder "
+            "mobilenet_v1_0.75_224_tfjs, model.json sha256 %s)"
+            % sha256_file(os.path.join(tfjs_folder, "model.json"))[:16])
+    return [net.stem] + list(net.blocks), prov, (net.classifier, tfjs_labels(tfjs_folder))
+
+
+class ClassWords(nn.Module):
+    """What the picture shows, in words: the ImageNet classifier's probabilities over its classes
+    (from the pooled last block, as the classifier was trained) times each class name's GloVe
+    vector -> [N, 100]. Words carry what the pixels of 990 rated photos cannot teach a probe:
+    that a roller coaster and a fire engine are close to each other and far from a pillow.
+    Fixed (buffers): no rating ever moves them."""
+
+    def __init__(self, classifier: nn.Linear, vectors: torch.Tensor):
+        super().__init__()
+        self.register_buffer("weight", classifier.weight.detach().clone().float())
+        self.register_buffer("bias", classifier.bias.detach().clone().float())
+        self.register_buffer("vectors", vectors.float())
+
+    def forward(self, g: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(nn.functional.linear(g, self.weight, self.bias), dim=1) @ self.vectors
+
+
+class NoClassWords(nn.Module):
+    def forward(self, g: torch.Tensor) -> torch.Tensor:
+        return g.new_zeros([g.shape[0], 0])
+
+
+def class_name_vectors(labels: List[str], glove_file: str) -> torch.Tensor:
+    """[K, 100]: per ImageNet label ("great white shark, white shark, man-eater, ..."), the mean
+    GloVe vector of the words of its first name that has any in GloVe; zeros when none has."""
+    import re
+    from .data import glove_vectors
+    names = [[re.findall(r"[a-z]+", n) for n in label.lower().split(",")] for label in labels]
+    glove = glove_vectors(glove_file, {w for label in names for n in label for w in n})
+    dim = len(next(iter(glove.values())))
+    out = torch.zeros(len(labels), dim, dtype=torch.float64)
+    for k, label in enumerate(names):
+        for n in label:
+            found = [glove[w] for w in n if w in glove]
+            if found:
+                out[k] = torch.from_numpy(np.mean(found, 0))
+                break
+    return out
 
 
 def vgg19_bn_model(weights_path: Optional[str]):
@@ -157,17 +199,20 @@ class VANet(nn.Module):
     clamped to [0, 1], then (with k = n_emotions > 0) the emotion distribution (softmax). The
     other datasets' heads are used in training and cross-validation only."""
 
-    def __init__(self, frozen: Frozen, top: nn.Module, head: Head, tta_flip: bool = True):
+    def __init__(self, frozen: Frozen, top: nn.Module, head: Head, tta_flip: bool = True,
+                 words: Optional[nn.Module] = None):
         super().__init__()
         self.frozen = frozen
         self.top = top
+        self.words = words if words is not None else NoClassWords()
         self.head = head
         self.tta_flip = tta_flip
         self.emotion_start = 2 * head.n_va_heads
         self.n_emotions = head.n_emotions
 
     def features(self, m: torch.Tensor, taps: torch.Tensor) -> torch.Tensor:
-        return torch.cat([self.top(m), taps], 1)
+        g = self.top(m)
+        return torch.cat([g, taps, self.words(g)], 1)
 
     def from_frozen(self, m: torch.Tensor, taps: torch.Tensor) -> torch.Tensor:
         """Raw outputs of every head (unclamped VA, emotion logits) from frozen-part outputs;
@@ -197,28 +242,30 @@ class VANet(nn.Module):
 
 
 def build_stages(arch: str, shared: Optional[str], backbone_weights: Optional[str], random_init: bool):
-    """-> (stages, provenance, vgg model or None)."""
+    """-> (stages, provenance, vgg model or None, (ImageNet classifier, labels) or None)."""
     arch = canonical_arch(arch)
     if arch == "mobilenet_v1_075":
         if backbone_weights is None and not random_init:
             from .data import mobilenet_dir
             backbone_weights = mobilenet_dir(shared)
-        stages, prov = mobilenet_stages(None if random_init else backbone_weights)
-        return stages, prov, None
+        stages, prov, classes = mobilenet_stages(None if random_init else backbone_weights)
+        return stages, prov, None, classes
     if backbone_weights is None and not random_init:
         raise ValueError("vgg19_bn needs --backbone-weights vgg19_bn-c79401a0.pth (or --random-init)")
     vgg, prov = vgg19_bn_model(None if random_init else backbone_weights)
-    return vgg_stages(vgg), prov, vgg
+    return vgg_stages(vgg), prov, vgg, None
 
 
 def build_vanet(arch: str, shared: Optional[str] = None, backbone_weights: Optional[str] = None,
                 random_init: bool = False, n_frozen: int = 12, taps: Optional[List[int]] = None,
                 vgg_head: str = "pooled", dropout: float = 0.2, tta_flip: bool = True, seed: int = 0,
-                n_va_heads: int = 1, n_emotions: int = 0):
+                n_va_heads: int = 1, n_emotions: int = 0, class_words: bool = False):
     """Full network + provenance string. taps: indices of frozen stages to pool (multi-layer);
-    n_va_heads: one (valence, arousal) head per rated dataset; n_emotions: emotion logits."""
+    n_va_heads: one (valence, arousal) head per rated dataset; n_emotions: emotion logits;
+    class_words: ClassWords features, where the backbone has its ImageNet classifier
+    (MobileNet with weights; uses_class_words(net) says whether it got them)."""
     torch.manual_seed(seed)
-    stages, prov, vgg = build_stages(arch, shared, backbone_weights, random_init)
+    stages, prov, vgg, classes = build_stages(arch, shared, backbone_weights, random_init)
     if not 0 <= n_frozen < len(stages):
         raise ValueError("n_frozen must be in 0..%d" % (len(stages) - 1))
     taps = sorted(set(taps or []))
@@ -233,7 +280,17 @@ def build_vanet(arch: str, shared: Optional[str] = None, backbone_weights: Optio
         top = Top(stages[n_frozen:])
         dim, hidden = chans[-1], 0
     dim += sum(chans[t] for t in taps)
+    words = None
+    if class_words and classes is not None and len(stages) - n_frozen > 0:
+        from .data import glove_path, shared_dir
+        classifier, labels = classes
+        words = ClassWords(classifier, class_name_vectors(labels, glove_path(shared_dir(shared))))
+        dim += words.vectors.shape[1]
     head = Head(dim, hidden, dropout, n_va_heads, n_emotions)
-    net = VANet(frozen, top, head, tta_flip)
+    net = VANet(frozen, top, head, tta_flip, words)
     net.eval()
     return net, prov
+
+
+def uses_class_words(net: VANet) -> bool:
+    return isinstance(net.words, ClassWords)

@@ -29,6 +29,22 @@ def mobilenet_dir(shared: str) -> str:
     return os.path.join(shared, "weights", "mobilenet_v1_0.75_224_tfjs")
 
 
+def glove_path(shared: str) -> str:
+    return os.path.join(shared, "data", "lexicons", "glove6B_100d_top45k.txt.gz")
+
+
+def glove_vectors(path: str, words) -> Dict[str, np.ndarray]:
+    """The GloVe vectors of `words` (those the file has), read from the gzipped text file."""
+    import gzip
+    wanted, out = set(words), {}
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            word, _, rest = line.partition(" ")
+            if word in wanted:
+                out[word] = np.array(rest.split(), dtype=np.float64)
+    return out
+
+
 def theme_group(name: str) -> str:
     """'Beach 2' -> 'Beach' (themes of one subject share a group)."""
     return re.sub(r"\s*\d+$", "", name.strip())

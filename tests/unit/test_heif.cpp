@@ -203,8 +203,9 @@ TEST_CASE("How far a thumbnail moves the shipped model's answer by its size and 
     // full image's. Photos: the samples beside the checkout at their own size (every eighth also
     // upscaled to 12 MP) and a generated 12 MP scene; a thumbnail only where it is smaller than
     // its photo. Then the rule's own choice on a HEIC carrying the 320-box and the margin's
-    // thumbnails: the larger one, within 0.02. Measured (26 photos): largest difference 0.060 at
-    // 240 (the iPhone's), 0.013 at 320, 0.020 at 480 (0.029 for one embedded one), 0.012 at 640.
+    // thumbnails: the larger one, within 0.02. Measured (26 photos, the model of 2026-12-05 with
+    // class-name words): largest difference 0.067 at 240 (the iPhone's), 0.016 at 320, 0.030 at
+    // 480, 0.012 at 640; the rule's choice 0.009.
     const VaModel model = VaModel::load(std::string(IMG2MUSIC_SOURCE_DIR) + "/models/img2music.pt");
     const PreprocessSpec& spec = model.metadata().preprocess;
     const DecodeOptions needed = decode_options_for(spec);

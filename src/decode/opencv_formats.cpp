@@ -5,8 +5,11 @@
 #include "decode/color_profile.hpp"
 #include "decode/exif.hpp"
 #include "decode/image_codec.hpp"
+#include "img2music/error.hpp"
 
 #include <opencv2/imgcodecs.hpp>
+
+#include <string_view>
 
 namespace img2music {
 namespace {
@@ -95,8 +98,21 @@ const ImageCodec& pnm_codec() {  // binary bitmap, grey and colour netpbm (P4, P
     return codec;
 }
 
+// Content no codec recognises goes to OpenCV's own detection, except DICOM ("DICM" at byte
+// 128): OpenCV hands that to GDCM, which aborts the process on a malformed file (an assertion,
+// found by fuzz_image), and a medical scan is not a photo to score anyway.
+class GenericCodec : public OpenCvCodec {
+public:
+    GenericCodec() : OpenCvCodec("other", [](std::string_view) { return false; }) {}
+    cv::Mat decode(const std::uint8_t* data, std::size_t size, const std::string& name, const DecodeOptions& options) const override {
+        if (size >= 132 && std::string_view(reinterpret_cast<const char*>(data) + 128, 4) == "DICM")
+            throw InputError(name, "a DICOM file: not a supported image");
+        return OpenCvCodec::decode(data, size, name, options);
+    }
+};
+
 const ImageCodec& generic_image_codec() {
-    static const OpenCvCodec codec("other", [](std::string_view) { return false; });
+    static const GenericCodec codec;
     return codec;
 }
 

@@ -77,6 +77,8 @@ def image_cases(d):
     add("truncated PNG", "cut.png", png[: len(png) // 2], "not a supported image, or corrupt$")
     add("text file named .jpg", "text.jpg", b"hello, I am not a picture\n", "not a supported image, or corrupt$")
     add("random bytes", "random.png", rng.bytes(4096), "not a supported image, or corrupt$")
+    # OpenCV would hand it to GDCM, whose reader aborts the process on a malformed file (fuzz_image)
+    add("malformed DICOM", "scan.dcm", b"B" + b"<" * 127 + b"DICM" + b"\x02" * 16, "a DICOM file: not a supported image$")
     add("JPEG header only", "header.jpg", jpg[:20], r"truncated JPEG")
     add("PNG signature only", "sig.png", png[:8], "not a supported image, or corrupt$")
     add("1x1 image", "one.png", cv2.imencode(".png", np.full((1, 1, 3), 200, np.uint8))[1].tobytes(), None)

@@ -1,5 +1,7 @@
 #include "decode/image_codec.hpp"
 #include "decode/video_decoder.hpp"
+#include "img2music/error.hpp"
+#include "img2music/image.hpp"
 #include "img2music/media.hpp"
 
 #include <catch2/catch.hpp>
@@ -56,6 +58,21 @@ TEST_CASE("Media kind of a file reads its first bytes, a directory or a missing 
     }
     CHECK(media_kind_of_file(renamed) == MediaKind::Image);
     std::remove(renamed.c_str());
+}
+
+TEST_CASE("Decoders: a DICOM file is refused before OpenCV hands it to GDCM, which aborts on malformed ones") {
+    // fuzz_image's finding: 128 bytes, then "DICM"; GDCM's reader asserted and took the process down.
+    std::string crash = "B" + std::string(106, '<') +
+                        "M\xf7\xd8@=\xe0\x00\xe0\x00\x10\xffG\x11\x00\x00\x00I\xff"
+                        "87aDICM"s;
+    REQUIRE(crash.size() == 132);
+    REQUIRE(crash.substr(128) == "DICM");
+    CHECK(image_codec_for(crash).name() == "other");
+    CHECK_THROWS_WITH(Image::decode(reinterpret_cast<const std::uint8_t*>(crash.data()), crash.size(), "scan.dcm"),
+                      "scan.dcm: a DICOM file: not a supported image");
+    std::string preamble(128, '\0');
+    preamble += "DICM" + std::string(64, '\x02');
+    CHECK_THROWS_AS(Image::decode(reinterpret_cast<const std::uint8_t*>(preamble.data()), preamble.size(), "x.dcm"), InputError);
 }
 
 TEST_CASE("Decoders: every codec recognises its own format, and sizes come from the header") {

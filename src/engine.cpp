@@ -353,8 +353,8 @@ struct PreparedRequest::Impl {
         // they wait on the forward pass; where it is most of the cost (a 12 MP HEIC, whose
         // single-image HEVC libheif decodes on one thread) half as many left half the machine
         // idle (0.73x libheif's own decode on 2 cores, docs/performance.md).
-        options.decode_threads = std::max(1, resolve_threads(s.config.threads));
         const int threads = resolve_threads(s.config.threads);
+        options.decode_threads = std::max(1, threads);
         options.model_lanes = default_model_lanes(threads);
         options.threads_per_lane = std::max(1, threads / options.model_lanes);
         options.thumbnail_side = request.thumbnails ? kThumbnailSide : 0;

@@ -18,7 +18,7 @@ namespace {
 
 constexpr std::array<const char*, 6> kVideoExtensions = {".mp4", ".m4v", ".mkv", ".avi", ".mov", ".webm"};
 
-constexpr double kTimeTolerance = 1e-6;  // video.hpp: FrameSampler
+constexpr double kTimeTolerance = FrameSampler::kTimeTolerance;
 
 // The checks every decoder relies on, then the decoder that recognises the file's first bytes.
 std::unique_ptr<VideoStream> open_stream(const std::string& path) {

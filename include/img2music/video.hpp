@@ -40,6 +40,8 @@ struct VideoInfo {
 // rationals printed through doubles: a frame "at 0.5 s" may read 0.49999999).
 class FrameSampler {
 public:
+    static constexpr double kTimeTolerance = 1e-6;  // seconds: within it of a mark counts as on it
+
     explicit FrameSampler(double interval_seconds) : interval_(interval_seconds) {}
     bool take(double time);
 

@@ -281,7 +281,7 @@ def build_vanet(arch: str, shared: Optional[str] = None, backbone_weights: Optio
         dim, hidden = chans[-1], 0
     dim += sum(chans[t] for t in taps)
     words = None
-    if class_words and classes is not None and len(stages) - n_frozen > 0:
+    if class_words and classes is not None:
         from .data import glove_path, shared_dir
         classifier, labels = classes
         words = ClassWords(classifier, class_name_vectors(labels, glove_path(shared_dir(shared))))

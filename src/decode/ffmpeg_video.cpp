@@ -104,7 +104,7 @@ constexpr std::size_t kIoBuffer = std::size_t{64} * 1024;
 // A group of pictures is buffered to plan it; past this much, planning gives way to decoding
 // every frame (a stream with rare keyframes would otherwise be held in memory).
 constexpr std::size_t kMaxGopBytes = std::size_t{64} << 20;
-constexpr double kTimeTolerance = 1e-6;  // video.hpp: FrameSampler
+constexpr double kTimeTolerance = FrameSampler::kTimeTolerance;  // the sampling rule's (video.hpp)
 
 const char* kCannotOpen = "cannot open as a video (not a video, or a container or codec FFmpeg cannot read)";
 

@@ -105,7 +105,7 @@ class GenericCodec : public OpenCvCodec {
 public:
     GenericCodec() : OpenCvCodec("other", [](std::string_view) { return false; }) {}
     cv::Mat decode(const std::uint8_t* data, std::size_t size, const std::string& name, const DecodeOptions& options) const override {
-        if (size >= 132 && std::string_view(reinterpret_cast<const char*>(data) + 128, 4) == "DICM")
+        if (has_at(std::string_view(reinterpret_cast<const char*>(data), size), 128, "DICM"))
             throw InputError(name, "a DICOM file: not a supported image");
         return OpenCvCodec::decode(data, size, name, options);
     }

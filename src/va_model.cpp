@@ -78,7 +78,8 @@ torch::Tensor probe_batch(const PreprocessSpec& spec) {
     return torch::arange(pixels, torch::kFloat32).mul(0.618034F).frac().reshape({1, 3, spec.input_height, spec.input_width});
 }
 
-// Loads the TorchScript file and its metadata, freezes it and routes its convolutions to oneDNN;
+// Loads the TorchScript file and its metadata, freezes it and routes its convolutions and its
+// constant matrix products to oneDNN (onednn_routing.hpp);
 // with `bfloat16`, also converts its convolution trunk (bfloat16_trunk.hpp).
 // `converted`: whether any convolution now runs in bfloat16.
 torch::jit::Module load_module(const std::string& path, bool bfloat16, ModelMetadata& metadata, bool& converted) {
@@ -100,6 +101,7 @@ torch::jit::Module load_module(const std::string& path, bool bfloat16, ModelMeta
         module = torch::jit::freeze(module);
         route_convolutions_to_onednn(module);
         converted = bfloat16 && convert_convolutions_to_bfloat16(module) > 0;
+        route_matrix_products_to_onednn(module);
     } catch (const c10::Error& e) {
         throw ResourceError(path, "cannot prepare the model for inference: " + torch_message(e));
     }

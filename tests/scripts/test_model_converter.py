@@ -17,7 +17,7 @@ import torch  # noqa: E402
 
 from img2music_model import backbones, data  # noqa: E402
 from img2music_model.metadata import preprocess_block  # noqa: E402
-from img2music_model.mobilenet_v1 import TFSamePad  # noqa: E402
+from img2music_model.mobilenet_v1 import ConvBNReLU6, TFSamePad  # noqa: E402
 from img2music_model.preprocess import preprocess_file  # noqa: E402
 
 
@@ -33,6 +33,21 @@ class TFSamePadTest(unittest.TestCase):
     def test_stride1_symmetric(self):
         self.assertEqual(tuple(TFSamePad(3, 1)(torch.zeros(1, 1, 7, 7)).shape), (1, 1, 9, 9))
         self.assertEqual(tuple(TFSamePad(1, 1)(torch.zeros(1, 1, 7, 7)).shape), (1, 1, 7, 7))
+
+    def test_stride1_layers_pad_inside_the_convolution_exactly_as_same_padding(self):
+        # The layers skip the separate pad at stride 1 (a copy of the map) and let the
+        # convolution pad: same numbers as TF "same" padding followed by an unpadded convolution,
+        # odd and even sizes, depthwise and full, on seeded data.
+        torch.manual_seed(0)
+        for k, groups, size in ((3, 8, 9), (3, 8, 10), (1, 1, 7), (3, 1, 6)):
+            layer = ConvBNReLU6(8, 8, k, 1, groups=groups).eval()
+            self.assertIsInstance(layer.pad, torch.nn.Identity)
+            x = torch.randn(2, 8, size, size)
+            with torch.no_grad():
+                reference = torch.nn.functional.conv2d(TFSamePad(k, 1)(x), layer.conv.weight, None, 1, 0, 1, groups)
+                reference = torch.nn.functional.relu6(layer.bn(reference))
+                self.assertTrue(torch.allclose(layer(x), reference, atol=1e-6), (k, groups, size))
+        self.assertIsInstance(ConvBNReLU6(8, 8, 3, 2).pad, TFSamePad)  # stride 2: asymmetric
 
 
 class ConverterTest(unittest.TestCase):

@@ -3,6 +3,7 @@
 #include "img2music/va_model.hpp"
 
 #include "bfloat16_trunk.hpp"
+#include "onednn_routing.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -80,6 +81,36 @@ TEST_CASE("VA model: a model that cannot take channels-last input runs in the pl
     const auto viewed = plain.predict(batch.data(), 2);
     check_same_answers(viewed, tiny.predict(batch.data(), 2));
     CHECK(viewed[0]->arousal == Approx(0.75));
+}
+
+TEST_CASE("VA model: matrix products with constant weights run in oneDNN, same numbers as the BLAS") {
+    // Brute force: the same frozen module without the routing, on seeded data, every shape the
+    // rewrite must keep (a batch, leading dimensions, a single vector, no bias).
+    torch::manual_seed(7);
+    torch::jit::Module module("Products");
+    module.register_parameter("weight", torch::randn({4, 5}), false);
+    module.register_parameter("bias", torch::randn({4}), false);
+    module.register_parameter("right", torch::randn({5, 6}), false);
+    module.define(R"(
+def forward(self, x, y):
+    return (torch.linear(x, self.weight, self.bias), torch.matmul(x, self.right),
+            torch.linear(x, self.weight), torch.matmul(x, y))
+)");
+    module.eval();
+    torch::jit::Module plain = torch::jit::freeze(module);
+    torch::jit::Module routed = torch::jit::freeze(module);
+    CHECK(route_matrix_products_to_onednn(routed) == 3);  // x @ y has no constant side: left alone
+    const torch::Tensor y = torch::randn({5, 3});
+    for (const torch::Tensor& x : {torch::randn({3, 5}), torch::randn({2, 4, 5}), torch::randn({5}), torch::randn({1, 5})}) {
+        const auto want = plain.forward({x, y}).toTuple()->elements();
+        const auto got = routed.forward({x, y}).toTuple()->elements();
+        REQUIRE(got.size() == want.size());
+        for (std::size_t i = 0; i < got.size(); ++i) {
+            INFO("output " << i << " for x of shape " << x.sizes());
+            CHECK(got[i].toTensor().sizes() == want[i].toTensor().sizes());
+            CHECK(torch::allclose(got[i].toTensor(), want[i].toTensor(), 1e-5, 1e-5));
+        }
+    }
 }
 
 TEST_CASE("VA model: precision names parse and print") {

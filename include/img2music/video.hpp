@@ -45,6 +45,13 @@ public:
     explicit FrameSampler(double interval_seconds) : interval_(interval_seconds) {}
     bool take(double time);
 
+    // For a decoder that picks frames itself (keyframe sampling): the time of the next mark, and
+    // the frame at `time` taken for it, wherever it lies (a keyframe may come up to half an
+    // interval early): the next mark is then the first after both.
+    double interval() const { return interval_; }
+    double next_mark() const { return static_cast<double>(next_sample_) * interval_; }
+    void take_for_next_mark(double time) { next_sample_ = mark_after(time, interval_, next_sample_ + 1); }
+
     // The first k whose mark k * interval lies after `time` (beyond the tolerance), and never
     // before `at_least`. Constant time: a damaged file's timestamp can be 10^12 s.
     static std::size_t mark_after(double time, double interval_seconds, std::size_t at_least);

@@ -202,7 +202,7 @@ public:
     }
 
     bool plan_samples(double interval) override {
-        interval_ = interval;
+        sampler_ = FrameSampler(interval);
         planning_ = true;
         return true;
     }
@@ -213,8 +213,8 @@ public:
                 // Planning gave way (no timestamps, a huge group): every frame, sampled on its time.
                 if (!decode_next(nullptr)) return false;
                 const double t = frame_seconds();
-                if (t + kTimeTolerance < static_cast<double>(next_target_) * interval_) continue;
-                take(t);
+                if (!sampler_.take(t)) continue;
+                last_taken_ = t;
                 *out = PlannedFrame{static_cast<std::size_t>(std::max(0.0, std::round(t * info_.fps))), t};
                 return true;
             }
@@ -349,7 +349,7 @@ private:
         const std::int64_t key = timestamp(*group.front());
         const double key_time = seconds_of(key);
         const double next_key = lookahead_ ? seconds_of(timestamp(*lookahead_)) : std::numeric_limits<double>::infinity();
-        const double half = interval_ / 2.0;
+        const double half = sampler_.interval() / 2.0;
         const auto in_window = [&](double frame, double mark) {
             return frame + kTimeTolerance >= mark - half && frame + kTimeTolerance < mark + half;
         };
@@ -358,7 +358,7 @@ private:
         bool need_all = false;
         std::set<std::int64_t> taken_here;  // timestamps of the frames taken in this group
         for (;;) {
-            const double mark = static_cast<double>(next_target_) * interval_;
+            const double mark = sampler_.next_mark();
             // A mark is served only when the video reaches it (as FrameSampler's rule), and by
             // the nearer of two keyframes in its window.
             const bool reached = lookahead_ || seconds_of(times.back()) + kTimeTolerance >= mark;
@@ -416,7 +416,7 @@ private:
     // marks closer together than frames are skipped, as FrameSampler does).
     void take(double time) {
         last_taken_ = time;
-        next_target_ = FrameSampler::mark_after(time, interval_, next_target_ + 1);
+        sampler_.take_for_next_mark(time);
     }
 
     // frame_ as an upright RGB image whose shorter side covers cover_side_ (never enlarged).
@@ -465,8 +465,7 @@ private:
 
     // Keyframe sampling.
     bool planning_ = false;
-    double interval_ = 1.0;
-    std::size_t next_target_ = 0;  // the next mark is next_target_ * interval_
+    FrameSampler sampler_{1.0};  // the marks, and which are served
     double last_taken_ = -1.0;
     std::size_t frames_planned_ = 0;  // frames (packets) in the groups planned so far
     PacketPtr lookahead_;             // the keyframe that starts the next group

@@ -18,8 +18,6 @@ namespace {
 
 constexpr std::array<const char*, 6> kVideoExtensions = {".mp4", ".m4v", ".mkv", ".avi", ".mov", ".webm"};
 
-constexpr double kTimeTolerance = FrameSampler::kTimeTolerance;
-
 // The checks every decoder relies on, then the decoder that recognises the file's first bytes.
 std::unique_ptr<VideoStream> open_stream(const std::string& path) {
     struct stat info {};

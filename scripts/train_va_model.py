@@ -107,8 +107,6 @@ def parse_args(argv=None):
         a.taps = d["taps"]
     a.tap_list = [int(t) for t in a.taps.split(",") if t.strip()]
     a.dataset_list = tuple(sorted(d.strip() for d in a.datasets.split(",") if d.strip()))
-    if a.arch != "mobilenet_v1_075" or a.random_init:
-        a.class_words = False  # only MobileNet's ImageNet weights come with their classifier here
     if "emotion6" not in a.dataset_list:
         a.emotions = False  # only Emotion6 has rated emotion distributions
     if a.resize_shorter is None:
@@ -160,6 +158,9 @@ def setup(a, log=log_fn):
     net, prov = backbones.build_vanet(a.arch, shared, a.backbone_weights, a.random_init, a.freeze, a.tap_list,
                                       a.vgg_head, a.dropout, not a.no_tta, a.seed, n_va_heads=len(corpus.DATASETS),
                                       n_emotions=len(data.EMOTIONS) if a.emotions else 0, class_words=a.class_words)
+    # Asked for, the words come only with a backbone that has its ImageNet classifier (here
+    # MobileNet with weights): the configuration records what the network got.
+    a.class_words = backbones.uses_class_words(net)
     norm = backbones.MOBILENET_PREPROCESS if a.arch == "mobilenet_v1_075" else backbones.IMAGENET_PREPROCESS
     spec = metadata.preprocess_block(a.input_size, norm, "shorter_side", a.resize_shorter, "area")
     log("%s: %s, data sha256 %s, %s, %d threads" % (

@@ -192,15 +192,15 @@ def setup(a, log=log_fn):
                 maps=maps, taps=taps, cache_s=round(time.time() - t0, 1), cache_vps=round(vps, 1))
 
 
-def frozen_features(S, with_taps: bool = True) -> np.ndarray:
-    """Pretrained network's pooled features of every image's inference view (no fine-tuning)."""
+def frozen_features(S) -> np.ndarray:
+    """Pretrained network's pooled features (last block and taps) of every image's inference
+    view: the ridge baselines' features, without fine-tuning and without class-name words."""
     base = S["net"]
     out = []
     with torch.no_grad():
         for s in range(0, len(S["y"]), 128):
             b = torch.arange(s, min(s + 128, len(S["y"])))
-            g = base.top(S["maps"][b, 0].float())  # the baselines' features: no class-name words
-            out.append(torch.cat([g, S["taps"][b, 0]], 1) if with_taps else g)
+            out.append(torch.cat([base.top(S["maps"][b, 0].float()), S["taps"][b, 0]], 1))
     return torch.cat(out).numpy()
 
 
@@ -208,7 +208,7 @@ def ridge_baselines(S, folds: np.ndarray, k: int) -> dict:
     """Frozen multi-layer features + ridge, the same folds: (a) each dataset alone, (b) both sets'
     [0, 1] targets pooled naively into one ridge (the trap the per-dataset heads avoid)."""
     C = S["corpus"]
-    X = frozen_features(S, True)
+    X = frozen_features(S)
     out = {"features": "frozen multi-layer GAP (%d dims), inference view, no TTA" % X.shape[1]}
     pooled = ridge_oof(X, C.y, folds, k)
     for n in C.names():

@@ -11,6 +11,7 @@ stages, i.e. multi-layer features), trainable stages, pooling, head, optional mi
 clamp to [0, 1].
 """
 import os
+import re
 from typing import List, Optional, Tuple
 
 import numpy as np
@@ -74,10 +75,11 @@ class NoClassWords(nn.Module):
 def class_name_vectors(labels: List[str], glove_file: str) -> torch.Tensor:
     """[K, 100]: per ImageNet label ("great white shark, white shark, man-eater, ..."), the mean
     GloVe vector of the words of its first name that has any in GloVe; zeros when none has."""
-    import re
     from .data import glove_vectors
     names = [[re.findall(r"[a-z]+", n) for n in label.lower().split(",")] for label in labels]
     glove = glove_vectors(glove_file, {w for label in names for n in label for w in n})
+    if not glove:
+        raise ValueError("%s: none of the class names' words is in it (not a GloVe text file?)" % glove_file)
     dim = len(next(iter(glove.values())))
     out = torch.zeros(len(labels), dim, dtype=torch.float64)
     for k, label in enumerate(names):

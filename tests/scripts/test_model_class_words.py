@@ -39,6 +39,11 @@ class ClassNameVectorsTest(unittest.TestCase):
         np.testing.assert_allclose(v[1], [0.0, 0.0, 3.0])
         np.testing.assert_allclose(v[2], [0.0, 0.0, 0.0])
 
+    def test_a_file_without_any_of_the_words_is_a_clear_error(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            with self.assertRaisesRegex(ValueError, "none of the class names' words"):
+                backbones.class_name_vectors(["axolotl, Ambystoma mexicanum"], tiny_glove(tmp))
+
     def test_glove_vectors_reads_only_the_words_asked(self):
         with tempfile.TemporaryDirectory() as tmp:
             got = data.glove_vectors(tiny_glove(tmp), {"shark", "pillow", "absent"})

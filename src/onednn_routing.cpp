@@ -5,10 +5,13 @@
 #include <torch/csrc/jit/ir/ir.h>
 
 #include <algorithm>
+#include <string>
 #include <vector>
 
 namespace img2music {
 namespace {
+
+c10::Symbol aten(const char* name) { return c10::Symbol::fromQualString(std::string("aten::") + name); }
 
 std::vector<torch::jit::Node*> nodes_of_kind(torch::jit::Graph& graph, const std::vector<c10::Symbol>& kinds) {
     std::vector<torch::jit::Node*> found;
@@ -29,9 +32,9 @@ std::vector<torch::jit::Node*> nodes_of_kind(torch::jit::Graph& graph, const std
 int route_convolutions_to_onednn(torch::jit::Module& module) {
     torch::jit::Graph& graph = *module.get_method("forward").graph();
     using torch::jit::Node;
-    const auto conv2d = c10::Symbol::fromQualString("aten::conv2d");
-    const auto convolution = c10::Symbol::fromQualString("aten::_convolution");
-    const auto onednn = c10::Symbol::fromQualString("aten::mkldnn_convolution");
+    const c10::Symbol conv2d = aten("conv2d");
+    const c10::Symbol convolution = aten("_convolution");
+    const c10::Symbol onednn = aten("mkldnn_convolution");
     const std::vector<Node*> todo = nodes_of_kind(graph, {conv2d, convolution});
     int routed = 0;
     // Only convolutions whose weight and padding are constants (a frozen model's are) are
@@ -71,41 +74,35 @@ int route_matrix_products_to_onednn(torch::jit::Module& module) {
     torch::jit::Graph& graph = *module.get_method("forward").graph();
     using torch::jit::Node;
     using torch::jit::Value;
-    const auto sym = [](const char* name) { return c10::Symbol::fromQualString(name); };
-    const auto linear = sym("aten::linear");
-    const auto matmul = sym("aten::matmul");
+    const c10::Symbol linear = aten("linear");  // linear(x, weight [out, in], bias or None)
+    const c10::Symbol matmul = aten("matmul");  // matmul(x, right [in, out])
     int routed = 0;
     for (Node* n : nodes_of_kind(graph, {linear, matmul})) {
+        const bool is_linear = n->kind() == linear;
+        if (n->inputs().size() != (is_linear ? 3U : 2U)) continue;
         const c10::optional<c10::IValue> weight_value = torch::jit::toIValue(n->input(1));
         if (!weight_value || !weight_value->isTensor()) continue;
         const at::Tensor weight = weight_value->toTensor();
         if (weight.dim() != 2 || weight.scalar_type() != at::kFloat) continue;
-        // linear's weight is [out, in]; matmul's right side is [in, out].
-        const at::Tensor out_by_in = n->kind() == linear ? weight : weight.t();
-        Value* bias = nullptr;
-        if (n->kind() == linear) {
-            if (n->inputs().size() != 3) continue;
-            const c10::optional<c10::IValue> bias_value = torch::jit::toIValue(n->input(2));
-            if (!bias_value || !(bias_value->isNone() || bias_value->isTensor())) continue;
-            bias = n->input(2);
-        } else {
-            if (n->inputs().size() != 2) continue;
-        }
+        const c10::optional<c10::IValue> bias_value =
+            is_linear ? torch::jit::toIValue(n->input(2)) : c10::optional<c10::IValue>(c10::IValue());
+        if (!bias_value || !(bias_value->isNone() || bias_value->isTensor())) continue;  // a computed bias: left alone
+        const at::Tensor out_by_in = is_linear ? weight : weight.t();
         const std::int64_t in = out_by_in.size(1);
         const std::int64_t out = out_by_in.size(0);
         torch::jit::WithInsertPoint here(n);
         Value* x = n->input(0);
-        if (bias == nullptr) bias = graph.insertConstant(c10::IValue());
+        Value* bias = is_linear ? n->input(2) : graph.insertConstant(c10::IValue());
         // x as rows: [..., in] -> [rows, in, 1, 1] (a 1-D x is one row).
-        Value* rows = graph.insert(sym("aten::reshape"), {x, std::vector<std::int64_t>{-1, in, 1, 1}});
-        Value* product = graph.insert(sym("aten::mkldnn_convolution"),
+        Value* rows = graph.insert(aten("reshape"), {x, std::vector<std::int64_t>{-1, in, 1, 1}});
+        Value* product = graph.insert(aten("mkldnn_convolution"),
                                       {rows, out_by_in.reshape({out, in, 1, 1}).contiguous(), bias, std::vector<std::int64_t>{0, 0},
                                        std::vector<std::int64_t>{1, 1}, std::vector<std::int64_t>{1, 1}, 1});
         // x's leading dimensions, then `out`.
-        Value* shape = graph.insert(sym("aten::size"), {x});
-        Value* leading = graph.insert(sym("aten::slice"), {shape, 0, -1, 1});
-        Value* result_shape = graph.insert(sym("aten::add"), {leading, std::vector<std::int64_t>{out}});
-        Value* result = graph.insert(sym("aten::reshape"), {product, result_shape});
+        Value* shape = graph.insert(aten("size"), {x});
+        Value* leading = graph.insert(aten("slice"), {shape, 0, -1, 1});
+        Value* result_shape = graph.insert(aten("add"), {leading, std::vector<std::int64_t>{out}});
+        Value* result = graph.insert(aten("reshape"), {product, result_shape});
         result->setType(n->output()->type());
         n->output()->replaceAllUsesWith(result);
         n->destroy();
